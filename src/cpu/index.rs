@@ -1,0 +1,174 @@
+//! Index kernels: gather/scatter along an axis, cumulative sums and
+//! concatenation. Each works on the contiguous `(outer, axis, inner)` view.
+
+use std::borrow::Cow;
+
+use super::{elements, index_values, map_same_dtype, CpuStorage};
+use crate::{bail, Layout, Result};
+
+/// `(outer, axis length, inner)` of a shape split at `axis`.
+fn split_at_axis(dims: &[usize], axis: usize) -> (usize, usize, usize) {
+    (
+        dims[..axis].iter().product(),
+        dims[axis],
+        dims[axis + 1..].iter().product(),
+    )
+}
+
+impl CpuStorage {
+    pub fn gather(
+        &self,
+        layout: &Layout,
+        axis: usize,
+        indices: &CpuStorage,
+        index_layout: &Layout,
+    ) -> Result<CpuStorage> {
+        let idx = index_values(indices, index_layout)?;
+        let (outer, len, inner) = split_at_axis(layout.dims(), axis);
+        check_range(&idx, len)?;
+        Ok(map_same_dtype!(self, v => {
+            let src = elements(v, layout);
+            let mut out = Vec::with_capacity(outer * idx.len() * inner);
+            for o in 0..outer {
+                for &i in idx.iter() {
+                    let start = (o * len + i as usize) * inner;
+                    out.extend_from_slice(&src[start..start + inner]);
+                }
+            }
+            out
+        }))
+    }
+
+    pub fn scatter_add(
+        &self,
+        layout: &Layout,
+        axis: usize,
+        indices: &CpuStorage,
+        index_layout: &Layout,
+        axis_len: usize,
+    ) -> Result<CpuStorage> {
+        let CpuStorage::F32(v) = self else {
+            bail!(DType, "scatter_add takes float32, got {}", self.dtype());
+        };
+        let idx = index_values(indices, index_layout)?;
+        check_range(&idx, axis_len)?;
+        let (outer, n, inner) = split_at_axis(layout.dims(), axis);
+        let src = elements(v, layout);
+        let mut out = vec![0.0f32; outer * axis_len * inner];
+        for o in 0..outer {
+            for (j, &i) in idx.iter().enumerate().take(n) {
+                let from = (o * n + j) * inner;
+                let to = (o * axis_len + i as usize) * inner;
+                for (d, s) in out[to..to + inner].iter_mut().zip(&src[from..from + inner]) {
+                    *d += s;
+                }
+            }
+        }
+        Ok(CpuStorage::F32(out))
+    }
+
+    pub fn gather_along_axis(
+        &self,
+        layout: &Layout,
+        axis: usize,
+        indices: &CpuStorage,
+        index_layout: &Layout,
+    ) -> Result<CpuStorage> {
+        let idx = index_values(indices, index_layout)?;
+        let (_, len, inner) = split_at_axis(layout.dims(), axis);
+        let (outer, n, _) = split_at_axis(index_layout.dims(), axis);
+        check_range(&idx, len)?;
+        Ok(map_same_dtype!(self, v => {
+            let src = elements(v, layout);
+            let mut out = Vec::with_capacity(idx.len());
+            for o in 0..outer {
+                for j in 0..n {
+                    for r in 0..inner {
+                        let i = idx[(o * n + j) * inner + r] as usize;
+                        out.push(src[(o * len + i) * inner + r]);
+                    }
+                }
+            }
+            out
+        }))
+    }
+
+    pub fn scatter_add_along_axis(
+        &self,
+        layout: &Layout,
+        axis: usize,
+        indices: &CpuStorage,
+        index_layout: &Layout,
+        axis_len: usize,
+    ) -> Result<CpuStorage> {
+        let CpuStorage::F32(v) = self else {
+            bail!(DType, "scatter_add takes float32, got {}", self.dtype());
+        };
+        let idx = index_values(indices, index_layout)?;
+        check_range(&idx, axis_len)?;
+        let (outer, n, inner) = split_at_axis(layout.dims(), axis);
+        let src = elements(v, layout);
+        let mut out = vec![0.0f32; outer * axis_len * inner];
+        for o in 0..outer {
+            for j in 0..n {
+                for r in 0..inner {
+                    let i = idx[(o * n + j) * inner + r] as usize;
+                    out[(o * axis_len + i) * inner + r] += src[(o * n + j) * inner + r];
+                }
+            }
+        }
+        Ok(CpuStorage::F32(out))
+    }
+
+    pub fn cumsum(&self, layout: &Layout, axis: usize) -> Result<CpuStorage> {
+        fn run<T: Copy + std::ops::Add<Output = T>>(
+            v: &[T],
+            layout: &Layout,
+            axis: usize,
+        ) -> Vec<T> {
+            let (outer, len, inner) = split_at_axis(layout.dims(), axis);
+            let mut out = elements(v, layout).into_owned();
+            for o in 0..outer {
+                for i in 1..len {
+                    let (prev, cur) = ((o * len + i - 1) * inner, (o * len + i) * inner);
+                    for r in 0..inner {
+                        out[cur + r] = out[cur + r] + out[prev + r];
+                    }
+                }
+            }
+            out
+        }
+        Ok(match self {
+            CpuStorage::F32(v) => CpuStorage::F32(run(v, layout, axis)),
+            CpuStorage::I32(v) => CpuStorage::I32(run(v, layout, axis)),
+            CpuStorage::I64(v) => CpuStorage::I64(run(v, layout, axis)),
+            CpuStorage::Bool(_) => bail!(
+                DType,
+                "cumsum is not defined for bool tensors; cast them first"
+            ),
+        })
+    }
+}
+
+pub(super) fn concat<T: Copy>(parts: &[Cow<'_, [T]>], layouts: &[&Layout], axis: usize) -> Vec<T> {
+    let (outer, _, inner) = split_at_axis(layouts[0].dims(), axis);
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let mut out = Vec::with_capacity(total);
+    for o in 0..outer {
+        for (part, layout) in parts.iter().zip(layouts) {
+            let run = layout.dims()[axis] * inner;
+            out.extend_from_slice(&part[o * run..(o + 1) * run]);
+        }
+    }
+    out
+}
+
+fn check_range(idx: &[i64], len: usize) -> Result<()> {
+    if let Some(&bad) = idx.iter().find(|&&i| i < 0 || i as usize >= len) {
+        bail!(
+            Index,
+            "index {bad} is out of bounds for an axis of size {len}"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! CPU backend: row-major buffers, SIMD kernels chosen at run time
+//! (AVX-512, AVX2 or portable), rayon for large tensors, GEMM from the
+//! `gemm` crate.
+
+mod elementwise;
+mod index;
+mod math;
+mod matmul;
+mod reduce;
+mod simd;
+
+use std::borrow::Cow;
+
+use crate::{bail, DType, Element, Layout, Result};
+
+pub use math::{erf, exp, log, tanh};
+
+/// Tensors smaller than this run on one thread: below it rayon's
+/// scheduling costs more than it saves.
+pub(crate) const PARALLEL_THRESHOLD: usize = 1 << 15;
+/// Elements per rayon task in elementwise kernels.
+pub(crate) const CHUNK: usize = 1 << 14;
+
+/// A tensor's data in host memory, row-major, one variant per dtype.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CpuStorage {
+    F32(Vec<f32>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    Bool(Vec<bool>),
+}
+
+/// Runs `$body` with `$v` bound to the typed buffer and rewraps the result
+/// in the same variant.
+macro_rules! map_same_dtype {
+    ($storage:expr, $v:ident => $body:expr) => {
+        match $storage {
+            CpuStorage::F32($v) => CpuStorage::F32($body),
+            CpuStorage::I32($v) => CpuStorage::I32($body),
+            CpuStorage::I64($v) => CpuStorage::I64($body),
+            CpuStorage::Bool($v) => CpuStorage::Bool($body),
+        }
+    };
+}
+pub(crate) use map_same_dtype;
+
+impl CpuStorage {
+    pub fn dtype(&self) -> DType {
+        match self {
+            CpuStorage::F32(_) => DType::F32,
+            CpuStorage::I32(_) => DType::I32,
+            CpuStorage::I64(_) => DType::I64,
+            CpuStorage::Bool(_) => DType::Bool,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            CpuStorage::F32(v) => v.len(),
+            CpuStorage::I32(v) => v.len(),
+            CpuStorage::I64(v) => v.len(),
+            CpuStorage::Bool(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn filled(dtype: DType, n: usize, value: f64) -> CpuStorage {
+        match dtype {
+            DType::F32 => CpuStorage::F32(vec![value as f32; n]),
+            DType::I32 => CpuStorage::I32(vec![value as i32; n]),
+            DType::I64 => CpuStorage::I64(vec![value as i64; n]),
+            DType::Bool => CpuStorage::Bool(vec![value != 0.0; n]),
+        }
+    }
+
+    pub fn get_f64(&self, i: usize) -> f64 {
+        match self {
+            CpuStorage::F32(v) => v[i].to_f64(),
+            CpuStorage::I32(v) => v[i].to_f64(),
+            CpuStorage::I64(v) => v[i].to_f64(),
+            CpuStorage::Bool(v) => v[i].to_f64(),
+        }
+    }
+
+    pub fn copy_strided(&self, layout: &Layout) -> Result<CpuStorage> {
+        Ok(map_same_dtype!(self, v => elements(v, layout).into_owned()))
+    }
+
+    pub fn cast(&self, layout: &Layout, dtype: DType) -> Result<CpuStorage> {
+        fn convert<T: Element, U: Element>(v: &[T], layout: &Layout) -> Vec<U> {
+            elements(v, layout)
+                .iter()
+                .map(|&x| U::from_f64(x.to_f64()))
+                .collect()
+        }
+        fn to<U: Element>(s: &CpuStorage, layout: &Layout) -> Vec<U> {
+            match s {
+                CpuStorage::F32(v) => convert(v, layout),
+                CpuStorage::I32(v) => convert(v, layout),
+                CpuStorage::I64(v) => convert(v, layout),
+                CpuStorage::Bool(v) => convert(v, layout),
+            }
+        }
+        Ok(match dtype {
+            DType::F32 => CpuStorage::F32(to(self, layout)),
+            DType::I32 => CpuStorage::I32(to(self, layout)),
+            DType::I64 => CpuStorage::I64(to(self, layout)),
+            DType::Bool => CpuStorage::Bool(to(self, layout)),
+        })
+    }
+
+    pub fn concat(parts: &[(&CpuStorage, &Layout)], axis: usize) -> Result<CpuStorage> {
+        fn typed<'a, T: Element>(parts: &[(&'a CpuStorage, &Layout)]) -> Result<Vec<Cow<'a, [T]>>> {
+            parts
+                .iter()
+                .map(|(s, l)| match T::slice(s) {
+                    Some(v) => Ok(elements(v, l)),
+                    None => bail!(DType, "concatenate: tensors have different dtypes"),
+                })
+                .collect()
+        }
+        let layouts: Vec<&Layout> = parts.iter().map(|(_, l)| *l).collect();
+        Ok(match parts[0].0 {
+            CpuStorage::F32(_) => CpuStorage::F32(index::concat(&typed(parts)?, &layouts, axis)),
+            CpuStorage::I32(_) => CpuStorage::I32(index::concat(&typed(parts)?, &layouts, axis)),
+            CpuStorage::I64(_) => CpuStorage::I64(index::concat(&typed(parts)?, &layouts, axis)),
+            CpuStorage::Bool(_) => CpuStorage::Bool(index::concat(&typed(parts)?, &layouts, axis)),
+        })
+    }
+}
+
+/// The elements a layout selects, in row-major order: borrowed when they
+/// are already one dense run, gathered otherwise.
+pub(crate) fn elements<'a, T: Copy>(data: &'a [T], layout: &Layout) -> Cow<'a, [T]> {
+    match layout.contiguous_range() {
+        Some(range) => Cow::Borrowed(&data[range]),
+        None => Cow::Owned(layout.offsets().map(|i| data[i]).collect()),
+    }
+}
+
+/// The int64 index values of an index tensor (int32 or int64).
+pub(crate) fn index_values<'a>(storage: &'a CpuStorage, layout: &Layout) -> Result<Cow<'a, [i64]>> {
+    match storage {
+        CpuStorage::I64(v) => Ok(elements(v, layout)),
+        CpuStorage::I32(v) => Ok(Cow::Owned(
+            elements(v, layout).iter().map(|&i| i as i64).collect(),
+        )),
+        other => bail!(
+            DType,
+            "indices must be int32 or int64, got {}",
+            other.dtype()
+        ),
+    }
+}
+
+/// The elements of a float32 layout (borrowed when contiguous).
+pub(crate) fn elements_of<'a>(data: &'a [f32], layout: &Layout) -> Cow<'a, [f32]> {
+    elements(data, layout)
+}
+
+/// `dst += alpha * src`, in place.
+pub(crate) fn axpy_in_place(dst: &mut [f32], src: &[f32], alpha: f32) {
+    use rayon::prelude::*;
+    let kernel = |(d, s): (&mut [f32], &[f32])| simd::accumulate(d, s, |a, x| a + alpha * x);
+    if dst.len() < PARALLEL_THRESHOLD {
+        kernel((dst, src));
+    } else {
+        dst.par_chunks_mut(CHUNK)
+            .zip(src.par_chunks(CHUNK))
+            .for_each(kernel);
+    }
+}

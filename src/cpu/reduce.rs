@@ -1,0 +1,166 @@
+//! Reductions over any set of axes.
+//!
+//! The layout is permuted so kept axes come first and reduced axes last;
+//! then each output element folds one run of the (gathered) input. When the
+//! reduced axes lead a contiguous tensor (`sum(x, axis=0)`, the bias
+//! gradient) whole rows are accumulated instead, which vectorizes.
+
+use rayon::prelude::*;
+
+use super::{elements, simd, CpuStorage, PARALLEL_THRESHOLD};
+use crate::ops::kinds::ReduceOp;
+use crate::{bail, Layout, Result, Shape};
+
+impl CpuStorage {
+    pub fn reduce(&self, op: ReduceOp, layout: &Layout, axes: &[usize]) -> Result<CpuStorage> {
+        if matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin) {
+            return arg_reduce(self, op, layout, axes);
+        }
+        Ok(match self {
+            CpuStorage::F32(v) => CpuStorage::F32(reduce_f32(op, v, layout, axes)),
+            CpuStorage::I32(v) => CpuStorage::I32(reduce_generic(op, v, layout, axes)),
+            CpuStorage::I64(v) => CpuStorage::I64(reduce_generic(op, v, layout, axes)),
+            CpuStorage::Bool(_) => bail!(
+                DType,
+                "{op:?} is not defined for bool tensors; cast them first"
+            ),
+        })
+    }
+}
+
+/// The layout with kept axes first and reduced axes last, and the sizes of
+/// the two groups.
+fn split_axes(layout: &Layout, axes: &[usize]) -> (Layout, usize, usize) {
+    let rank = layout.dims().len();
+    let kept: Vec<usize> = (0..rank).filter(|a| !axes.contains(a)).collect();
+    let perm: Vec<usize> = kept.iter().chain(axes).copied().collect();
+    let outer = kept.iter().map(|&a| layout.dims()[a]).product();
+    let inner = axes.iter().map(|&a| layout.dims()[a]).product();
+    (layout.permute(&perm), outer, inner)
+}
+
+fn identity(op: ReduceOp) -> f32 {
+    match op {
+        ReduceOp::Sum => 0.0,
+        ReduceOp::Prod => 1.0,
+        ReduceOp::Max => f32::NEG_INFINITY,
+        _ => f32::INFINITY,
+    }
+}
+
+fn reduce_f32(op: ReduceOp, data: &[f32], layout: &Layout, axes: &[usize]) -> Vec<f32> {
+    match op {
+        ReduceOp::Sum => reduce_with(op, data, layout, axes, |a, x| a + x),
+        ReduceOp::Prod => reduce_with(op, data, layout, axes, |a, x| a * x),
+        ReduceOp::Max => reduce_with(op, data, layout, axes, |a, x| {
+            if x > a || x.is_nan() {
+                x
+            } else {
+                a
+            }
+        }),
+        _ => reduce_with(op, data, layout, axes, |a, x| {
+            if x < a || x.is_nan() {
+                x
+            } else {
+                a
+            }
+        }),
+    }
+}
+
+fn reduce_with<F>(op: ReduceOp, data: &[f32], layout: &Layout, axes: &[usize], f: F) -> Vec<f32>
+where
+    F: Fn(f32, f32) -> f32 + Copy + Send + Sync,
+{
+    let init = identity(op);
+    let leading = axes.iter().enumerate().all(|(i, &a)| i == a);
+    if let (true, Some(range)) = (leading, layout.contiguous_range()) {
+        // Reduced axes lead: fold whole rows into one accumulator row.
+        let width: usize = layout.dims()[axes.len()..].iter().product();
+        let mut acc = vec![init; width];
+        if width > 0 {
+            for row in data[range].chunks_exact(width) {
+                simd::accumulate(&mut acc, row, f);
+            }
+        }
+        return acc;
+    }
+    let (permuted, outer, inner) = split_axes(layout, axes);
+    let gathered = elements(data, &permuted);
+    let mut out = vec![init; outer];
+    if inner == 0 {
+        return out;
+    }
+    let fold = |(o, run): (&mut f32, &[f32])| *o = simd::fold(run, init, f);
+    if gathered.len() < PARALLEL_THRESHOLD {
+        out.iter_mut()
+            .zip(gathered.chunks_exact(inner))
+            .for_each(fold);
+    } else {
+        out.par_iter_mut()
+            .zip(gathered.par_chunks_exact(inner))
+            .for_each(fold);
+    }
+    out
+}
+
+fn reduce_generic<T>(op: ReduceOp, data: &[T], layout: &Layout, axes: &[usize]) -> Vec<T>
+where
+    T: crate::Element + Ord + std::iter::Sum + std::iter::Product,
+{
+    let (permuted, outer, inner) = split_axes(layout, axes);
+    let gathered = elements(data, &permuted);
+    (0..outer)
+        .map(|o| {
+            let run = gathered[o * inner..(o + 1) * inner].iter().copied();
+            match op {
+                ReduceOp::Sum => run.sum(),
+                ReduceOp::Prod => run.product(),
+                ReduceOp::Max => run.max().unwrap_or(T::from_f64(i64::MIN as f64)),
+                _ => run.min().unwrap_or(T::from_f64(i64::MAX as f64)),
+            }
+        })
+        .collect()
+}
+
+fn arg_reduce(
+    storage: &CpuStorage,
+    op: ReduceOp,
+    layout: &Layout,
+    axes: &[usize],
+) -> Result<CpuStorage> {
+    let [axis] = axes else {
+        bail!(Value, "{op:?} reduces exactly one axis, got {axes:?}");
+    };
+    if layout.dims()[*axis] == 0 {
+        bail!(Value, "{op:?}: attempt to get the index of an empty axis");
+    }
+    let values: Vec<f64> = {
+        let f = storage.cast(layout, crate::DType::F32)?;
+        let CpuStorage::F32(v) = f else {
+            unreachable!("cast to F32")
+        };
+        v.into_iter().map(f64::from).collect()
+    };
+    let contiguous = Layout::contiguous(Shape::new(layout.dims().to_vec()));
+    let (permuted, outer, inner) = split_axes(&contiguous, axes);
+    let gathered = elements(&values, &permuted);
+    let better = |x: f64, best: f64| match op {
+        ReduceOp::ArgMax => x > best || (x.is_nan() && !best.is_nan()),
+        _ => x < best || (x.is_nan() && !best.is_nan()),
+    };
+    let out = (0..outer)
+        .map(|o| {
+            let run = &gathered[o * inner..(o + 1) * inner];
+            let mut best = 0;
+            for (i, &x) in run.iter().enumerate() {
+                if better(x, run[best]) {
+                    best = i;
+                }
+            }
+            best as i64
+        })
+        .collect();
+    Ok(CpuStorage::I64(out))
+}

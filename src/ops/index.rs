@@ -1,0 +1,150 @@
+//! Gathers by index: `take`, `take_along_axis`, `one_hot`.
+
+use super::{add, broadcast_to, cast, common_device, equal, less, reshape, where_};
+use crate::autograd::record;
+use crate::{bail, DType, Device, Result, Shape, Tensor};
+
+/// Indices as an integer tensor with negatives counted from the end.
+fn wrap_indices(indices: &Tensor, len: usize) -> Result<Tensor> {
+    if !indices.dtype().is_int() {
+        bail!(
+            DType,
+            "indices must be int32 or int64, got {}",
+            indices.dtype()
+        );
+    }
+    let device = indices.device();
+    let dtype = if device == Device::Cpu {
+        DType::I64
+    } else {
+        DType::I32
+    };
+    let idx = cast(indices, dtype)?;
+    let n = cast(&Tensor::scalar(len as i64, Device::Cpu)?, dtype)?.to_device(device)?;
+    let zero = cast(&Tensor::scalar(0i64, Device::Cpu)?, dtype)?.to_device(device)?;
+    where_(&less(&idx, &zero)?, &add(&idx, &n)?, &idx)
+}
+
+/// Elements of `x` at `indices` along `axis` (`None` flattens `x`); the
+/// result's `axis` is replaced by the indices' shape.
+pub fn take(x: &Tensor, indices: &Tensor, axis: Option<isize>) -> Result<Tensor> {
+    common_device("take", &[x, indices])?;
+    let (x, axis) = match axis {
+        None => (reshape(x, &[x.numel()])?, 0),
+        Some(a) => (x.clone(), x.shape().axis(a, "take")?),
+    };
+    let len = x.dims()[axis];
+    let idx = wrap_indices(indices, len)?;
+    let storage = x
+        .storage()
+        .gather(x.layout(), axis, idx.storage(), idx.layout())?;
+    let mut dims = x.dims()[..axis].to_vec();
+    dims.extend_from_slice(idx.dims());
+    dims.extend_from_slice(&x.dims()[axis + 1..]);
+    let y = Tensor::from_storage(storage, Shape::new(dims));
+    record(&[&x], &y, || {
+        let flat_idx = idx.clone();
+        let x_dims = x.dims().to_vec();
+        Box::new(move |g, _| {
+            // Fold the index axes of the gradient into one before scattering.
+            let mut gdims = x_dims[..axis].to_vec();
+            gdims.push(flat_idx.numel());
+            gdims.extend_from_slice(&x_dims[axis + 1..]);
+            let g = reshape(g, &gdims)?;
+            let i = reshape(&flat_idx, &[flat_idx.numel()])?;
+            Ok(vec![Some(scatter_add(&g, &i, axis, len)?)])
+        })
+    });
+    Ok(y)
+}
+
+/// The adjoint of `take` for 1-D `indices`: slices of `g` along `axis` are
+/// summed into a zero tensor with `len` positions there.
+pub fn scatter_add(g: &Tensor, indices: &Tensor, axis: usize, len: usize) -> Result<Tensor> {
+    let g = cast(g, DType::F32)?;
+    let storage =
+        g.storage()
+            .scatter_add(g.layout(), axis, indices.storage(), indices.layout(), len)?;
+    let mut dims = g.dims().to_vec();
+    dims[axis] = len;
+    let y = Tensor::from_storage(storage, Shape::new(dims));
+    record(&[&g], &y, || {
+        let i = indices.clone();
+        Box::new(move |gg, _| Ok(vec![Some(take(gg, &i, Some(axis as isize))?)]))
+    });
+    Ok(y)
+}
+
+/// `x` picked along `axis` by an index tensor of the same rank; the other
+/// axes broadcast, as in NumPy.
+pub fn take_along_axis(x: &Tensor, indices: &Tensor, axis: isize) -> Result<Tensor> {
+    common_device("take_along_axis", &[x, indices])?;
+    if x.rank() != indices.rank() {
+        bail!(
+            Value,
+            "take_along_axis: x and indices must have the same rank, got shapes {} and {}",
+            x.shape(),
+            indices.shape()
+        );
+    }
+    let axis = x.shape().axis(axis, "take_along_axis")?;
+    let len = x.dims()[axis];
+    // Broadcast every axis but `axis`.
+    let mut xd = x.dims().to_vec();
+    let mut id = indices.dims().to_vec();
+    xd[axis] = 1;
+    id[axis] = 1;
+    let common = Shape::new(xd).broadcast(&Shape::new(id), "take_along_axis")?;
+    let mut xs = common.dims().to_vec();
+    let mut is = common.dims().to_vec();
+    xs[axis] = len;
+    is[axis] = indices.dims()[axis];
+    let xb = broadcast_to(x, &xs)?;
+    let idx = wrap_indices(&broadcast_to(indices, &is)?, len)?.contiguous()?;
+    let storage = xb
+        .storage()
+        .gather_along_axis(xb.layout(), axis, idx.storage(), idx.layout())?;
+    let y = Tensor::from_storage(storage, Shape::new(is));
+    record(&[&xb], &y, || {
+        let idx = idx.clone();
+        Box::new(move |g, _| {
+            let g = cast(g, DType::F32)?;
+            let storage = g.storage().scatter_add_along_axis(
+                g.layout(),
+                axis,
+                idx.storage(),
+                idx.layout(),
+                len,
+            )?;
+            let mut dims = g.dims().to_vec();
+            dims[axis] = len;
+            Ok(vec![Some(Tensor::from_storage(storage, Shape::new(dims)))])
+        })
+    });
+    Ok(y)
+}
+
+/// One-hot encodes integer labels along a new `axis` (last by default);
+/// labels outside `[0, num_classes)` give all-zero rows, as in Keras.
+pub fn one_hot(x: &Tensor, num_classes: usize, axis: isize, dtype: DType) -> Result<Tensor> {
+    if !x.dtype().is_int() {
+        bail!(DType, "one_hot: labels must be integers, got {}", x.dtype());
+    }
+    let rank = x.rank() + 1;
+    let axis = crate::normalize_axis(axis, rank, "one_hot")?;
+    let mut class_shape = vec![1; rank];
+    class_shape[axis] = num_classes;
+    let classes: Vec<i64> = (0..num_classes as i64).collect();
+    let classes = Tensor::from_vec(classes, class_shape, Device::Cpu)?;
+    let classes = cast(
+        &classes,
+        if x.device() == Device::Cpu {
+            DType::I64
+        } else {
+            DType::I32
+        },
+    )?
+    .to_device(x.device())?;
+    let labels = super::expand_dims(x, axis as isize)?;
+    cast(&equal(&labels, &classes)?, dtype)
+}

@@ -1,0 +1,151 @@
+//! Random tensors from a counter-based stream: the same `(seed, stream)`
+//! key gives the same numbers on every machine and every run, which is what
+//! Keras's `SeedGenerator` needs for reproducible training.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::{bail, ops, DType, Device, Result, Shape, Tensor};
+
+/// A random stream: `seed` from the user, `stream` from a seed generator's
+/// counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RngKey {
+    pub seed: u64,
+    pub stream: u64,
+}
+
+impl RngKey {
+    fn rng(self) -> ChaCha8Rng {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        rng.set_stream(self.stream);
+        rng
+    }
+}
+
+/// Uniform in `[minval, maxval)`.
+pub fn uniform(
+    shape: &[usize],
+    minval: f64,
+    maxval: f64,
+    key: RngKey,
+    device: Device,
+) -> Result<Tensor> {
+    let mut rng = key.rng();
+    let n: usize = shape.iter().product();
+    let span = maxval - minval;
+    let values: Vec<f32> = (0..n)
+        .map(|_| (minval + span * rng.random::<f64>()) as f32)
+        .collect();
+    Tensor::from_vec(values, shape.to_vec(), device)
+}
+
+/// Standard normal draws by the Box-Muller transform.
+fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1: f64 = 1.0 - rng.random::<f64>();
+    let u2: f64 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+pub fn normal(
+    shape: &[usize],
+    mean: f64,
+    stddev: f64,
+    key: RngKey,
+    device: Device,
+) -> Result<Tensor> {
+    let mut rng = key.rng();
+    let n: usize = shape.iter().product();
+    let values: Vec<f32> = (0..n)
+        .map(|_| (mean + stddev * standard_normal(&mut rng)) as f32)
+        .collect();
+    Tensor::from_vec(values, shape.to_vec(), device)
+}
+
+/// Normal draws, redrawn until within two standard deviations of the mean.
+pub fn truncated_normal(
+    shape: &[usize],
+    mean: f64,
+    stddev: f64,
+    key: RngKey,
+    device: Device,
+) -> Result<Tensor> {
+    let mut rng = key.rng();
+    let n: usize = shape.iter().product();
+    let values: Vec<f32> = (0..n)
+        .map(|_| loop {
+            let z = standard_normal(&mut rng);
+            if z.abs() <= 2.0 {
+                break (mean + stddev * z) as f32;
+            }
+        })
+        .collect();
+    Tensor::from_vec(values, shape.to_vec(), device)
+}
+
+/// Integers uniform in `[minval, maxval)`.
+pub fn randint(
+    shape: &[usize],
+    minval: i64,
+    maxval: i64,
+    dtype: DType,
+    key: RngKey,
+    device: Device,
+) -> Result<Tensor> {
+    if maxval <= minval {
+        bail!(
+            Value,
+            "randint: maxval ({maxval}) must be greater than minval ({minval})"
+        );
+    }
+    if !dtype.is_int() {
+        bail!(DType, "randint: dtype must be an integer type, got {dtype}");
+    }
+    let mut rng = key.rng();
+    let n: usize = shape.iter().product();
+    let values: Vec<i64> = (0..n).map(|_| rng.random_range(minval..maxval)).collect();
+    ops::cast(
+        &Tensor::from_vec(values, shape.to_vec(), Device::Cpu)?,
+        dtype,
+    )?
+    .to_device(device)
+}
+
+/// Zeroes each element with probability `rate` and scales the rest by
+/// `1 / (1 - rate)`; `noise_shape` broadcasts one mask over some axes.
+pub fn dropout(
+    x: &Tensor,
+    rate: f64,
+    noise_shape: Option<&[usize]>,
+    key: RngKey,
+) -> Result<Tensor> {
+    if !(0.0..1.0).contains(&rate) {
+        bail!(Value, "dropout: rate must be in [0, 1), got {rate}");
+    }
+    let mask_shape = noise_shape.unwrap_or(x.dims());
+    Shape::from(mask_shape).broadcast(x.shape(), "dropout")?;
+    let u = uniform(mask_shape, 0.0, 1.0, key, x.device())?;
+    let keep = ops::cast(
+        &ops::greater_equal(&u, &Tensor::scalar(rate as f32, x.device())?)?,
+        DType::F32,
+    )?;
+    ops::multiply(x, &ops::mul_scalar(&keep, 1.0 / (1.0 - rate))?)
+}
+
+/// A random permutation of `x` along `axis`.
+pub fn shuffle(x: &Tensor, axis: isize, key: RngKey) -> Result<Tensor> {
+    let axis_index = x.shape().axis(axis, "shuffle")?;
+    let n = x.dims()[axis_index];
+    let mut order: Vec<i64> = (0..n as i64).collect();
+    let mut rng = key.rng();
+    for i in (1..n).rev() {
+        order.swap(i, rng.random_range(0..=i));
+    }
+    let idx = Tensor::from_vec(order, [n], Device::Cpu)?;
+    let idx = if x.device() == Device::Cpu {
+        idx
+    } else {
+        ops::cast(&idx, DType::I32)?.to_device(x.device())?
+    };
+    ops::take(x, &idx, Some(axis))
+}

@@ -1,0 +1,138 @@
+//! Variables: named, mutable tensors (weights, optimizer slots).
+
+use std::sync::{Arc, RwLock};
+
+use crate::autograd::{watch_variable_read, without_recording};
+use crate::cpu::CpuStorage;
+use crate::{bail, ops, Result, Storage, Tensor};
+
+/// A tensor that can change. Updates happen in place when no one else holds
+/// the current value (the usual case in training); when a tape or a user
+/// still holds it, the update writes a fresh buffer instead, so saved
+/// values never change under them.
+#[derive(Clone)]
+pub struct Variable(Arc<VariableInner>);
+
+struct VariableInner {
+    name: String,
+    trainable: bool,
+    value: RwLock<Tensor>,
+}
+
+impl Variable {
+    pub fn new(value: Tensor, name: impl Into<String>, trainable: bool) -> Variable {
+        Variable(Arc::new(VariableInner {
+            name: name.into(),
+            trainable,
+            value: RwLock::new(value),
+        }))
+    }
+
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    pub fn trainable(&self) -> bool {
+        self.0.trainable
+    }
+
+    /// The current value; recording tapes watch it when trainable.
+    pub fn value(&self) -> Tensor {
+        let v = self
+            .0
+            .value
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if self.0.trainable {
+            watch_variable_read(&v);
+        }
+        v
+    }
+
+    /// The current value without notifying tapes.
+    pub fn peek(&self) -> Tensor {
+        self.0
+            .value
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn check_compatible(&self, op: &str, value: &Tensor) -> Result<()> {
+        let current = self.peek();
+        if value.shape() != current.shape() {
+            bail!(
+                Shape,
+                "{op}: variable '{}' has shape {}, but the value has shape {}",
+                self.name(),
+                current.shape(),
+                value.shape()
+            );
+        }
+        Ok(())
+    }
+
+    /// Replaces the value (converted to this variable's dtype and device).
+    pub fn assign(&self, value: &Tensor) -> Result<()> {
+        self.check_compatible("assign", value)?;
+        let mut slot = self.0.value.write().unwrap_or_else(|e| e.into_inner());
+        let new = ops::cast(value, slot.dtype())?
+            .to_device(slot.device())?
+            .contiguous()?;
+        // A distinct tensor: the caller's tensor must not alias the variable.
+        *slot = if Arc::ptr_eq(new.storage_arc(), value.storage_arc()) {
+            Tensor::from_storage(
+                new.storage().copy_strided(new.layout())?,
+                new.shape().clone(),
+            )
+        } else {
+            new
+        };
+        Ok(())
+    }
+
+    pub fn assign_add(&self, delta: &Tensor) -> Result<()> {
+        self.update(delta, 1.0)
+    }
+
+    pub fn assign_sub(&self, delta: &Tensor) -> Result<()> {
+        self.update(delta, -1.0)
+    }
+
+    /// `value += sign * delta`, broadcasting `delta` to the variable's shape.
+    fn update(&self, delta: &Tensor, sign: f32) -> Result<()> {
+        let op = if sign > 0.0 {
+            "assign_add"
+        } else {
+            "assign_sub"
+        };
+        let mut slot = self.0.value.write().unwrap_or_else(|e| e.into_inner());
+        let delta = ops::cast(delta, slot.dtype())?;
+        let delta = ops::broadcast_to(&delta, slot.dims()).map_err(|_| {
+            crate::Error::Shape(format!(
+                "{op}: variable '{}' has shape {}, but the value has shape {}",
+                self.name(),
+                slot.shape(),
+                delta.shape()
+            ))
+        })?;
+        let delta = delta.to_device(slot.device())?;
+        if let (Some(Storage::Cpu(CpuStorage::F32(dst))), Storage::Cpu(CpuStorage::F32(src))) =
+            (slot.unique_storage_mut(), delta.storage())
+        {
+            let src = crate::cpu::elements_of(src, delta.layout());
+            crate::cpu::axpy_in_place(dst, &src, sign);
+            return Ok(());
+        }
+        let updated = without_recording(|| {
+            if sign > 0.0 {
+                ops::add(&slot, &delta)
+            } else {
+                ops::subtract(&slot, &delta)
+            }
+        })?;
+        *slot = updated;
+        Ok(())
+    }
+}
