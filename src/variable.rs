@@ -1,5 +1,6 @@
 //! Variables: named, mutable tensors (weights, optimizer slots).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::autograd::{watch_variable_read, without_recording};
@@ -15,7 +16,7 @@ pub struct Variable(Arc<VariableInner>);
 
 struct VariableInner {
     name: String,
-    trainable: bool,
+    trainable: AtomicBool,
     value: RwLock<Tensor>,
 }
 
@@ -23,7 +24,7 @@ impl Variable {
     pub fn new(value: Tensor, name: impl Into<String>, trainable: bool) -> Variable {
         Variable(Arc::new(VariableInner {
             name: name.into(),
-            trainable,
+            trainable: AtomicBool::new(trainable),
             value: RwLock::new(value),
         }))
     }
@@ -33,7 +34,12 @@ impl Variable {
     }
 
     pub fn trainable(&self) -> bool {
-        self.0.trainable
+        self.0.trainable.load(Ordering::Relaxed)
+    }
+
+    /// Freezes (false) or unfreezes (true) the variable.
+    pub fn set_trainable(&self, trainable: bool) {
+        self.0.trainable.store(trainable, Ordering::Relaxed);
     }
 
     /// The current value; recording tapes watch it when trainable.
@@ -44,7 +50,7 @@ impl Variable {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        if self.0.trainable {
+        if self.trainable() {
             watch_variable_read(&v);
         }
         v

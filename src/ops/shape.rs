@@ -390,3 +390,8 @@ pub fn pad(x: &Tensor, pad_width: &[(usize, usize)], constant: f64) -> Result<Te
     }
     Ok(out)
 }
+
+/// The same values, cut off from the tape: no gradient flows through.
+pub fn stop_gradient(x: &Tensor) -> Tensor {
+    x.with_layout(x.layout().clone())
+}
