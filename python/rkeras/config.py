@@ -59,8 +59,7 @@ def set_floatx(value):
     """Sets the default float type; rkeras computes in float32 only."""
     if value != "float32":
         raise ValueError(
-            f"Unsupported floatx: {value!r}. rkeras computes in float32; "
-            "expected 'float32'."
+            f"Unsupported floatx: {value!r}. rkeras computes in float32; expected 'float32'."
         )
 
 

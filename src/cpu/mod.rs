@@ -67,13 +67,27 @@ impl CpuStorage {
         self.len() == 0
     }
 
-    pub fn filled(dtype: DType, n: usize, value: f64) -> CpuStorage {
-        match dtype {
-            DType::F32 => CpuStorage::F32(vec![value as f32; n]),
-            DType::I32 => CpuStorage::I32(vec![value as i32; n]),
-            DType::I64 => CpuStorage::I64(vec![value as i64; n]),
-            DType::Bool => CpuStorage::Bool(vec![value != 0.0; n]),
+    /// `n` copies of `value`; an allocation the machine cannot give is an
+    /// error, not an abort.
+    pub fn filled(dtype: DType, n: usize, value: f64) -> Result<CpuStorage> {
+        fn fill<T: Clone>(n: usize, v: T) -> Result<Vec<T>> {
+            let mut out = Vec::new();
+            if out.try_reserve_exact(n).is_err() {
+                bail!(
+                    Value,
+                    "cannot allocate {n} elements ({} bytes)",
+                    n.saturating_mul(std::mem::size_of::<T>())
+                );
+            }
+            out.resize(n, v);
+            Ok(out)
         }
+        Ok(match dtype {
+            DType::F32 => CpuStorage::F32(fill(n, value as f32)?),
+            DType::I32 => CpuStorage::I32(fill(n, value as i32)?),
+            DType::I64 => CpuStorage::I64(fill(n, value as i64)?),
+            DType::Bool => CpuStorage::Bool(fill(n, value != 0.0)?),
+        })
     }
 
     pub fn get_f64(&self, i: usize) -> f64 {

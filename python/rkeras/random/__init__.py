@@ -34,9 +34,7 @@ class SeedGenerator:
         if seed is None:
             seed = secrets.randbits(63)
         if not isinstance(seed, int) or isinstance(seed, bool):
-            raise ValueError(
-                f"`seed` must be an integer or None. Received: seed={seed!r}"
-            )
+            raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
         self.seed = seed & _MASK64
         self.name = name or "seed_generator"
         self.counter = 0
@@ -84,10 +82,7 @@ def _key(seed):
     if isinstance(seed, int) and not isinstance(seed, bool):
         # A fixed int seed is stateless: a stream distinct from generators'.
         return (seed & _MASK64, _MASK64)
-    raise ValueError(
-        "`seed` must be None, an integer or a SeedGenerator. "
-        f"Received: seed={seed!r}"
-    )
+    raise ValueError(f"`seed` must be None, an integer or a SeedGenerator. Received: seed={seed!r}")
 
 
 def _float_dtype(dtype):
@@ -122,18 +117,14 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
         seed: an int, a ``SeedGenerator`` or ``None``.
     """
     dtype = _float_dtype(dtype)
-    return _core.random_uniform(
-        shape, float(minval), float(maxval), dtype, *_key(seed)
-    )
+    return _core.random_uniform(shape, float(minval), float(maxval), dtype, *_key(seed))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Draws from a normal distribution, redrawing values more than two
     standard deviations from the mean."""
     _float_dtype(dtype)
-    return _core.random_truncated_normal(
-        shape, float(mean), float(stddev), *_key(seed)
-    )
+    return _core.random_truncated_normal(shape, float(mean), float(stddev), *_key(seed))
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):

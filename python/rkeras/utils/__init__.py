@@ -17,9 +17,7 @@ def set_random_seed(seed):
         seed: a non-negative integer.
     """
     if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ValueError(
-            f"Expected `seed` argument to be an integer. Received: seed={seed!r}"
-        )
+        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed!r}")
     _py_random.seed(seed)
     np.random.seed(seed % (1 << 32))
     _rk_random._reset_global_seed_generator(seed)
