@@ -153,7 +153,11 @@ pub fn broadcast_to(x: &Tensor, shape: &[usize]) -> Result<Tensor> {
 /// Reverses `axis` (a negative-stride view).
 pub fn flip(x: &Tensor, axis: usize) -> Result<Tensor> {
     if axis >= x.rank() {
-        bail!(Value, "flip: axis {axis} is out of bounds for a tensor of rank {}", x.rank());
+        bail!(
+            Value,
+            "flip: axis {axis} is out of bounds for a tensor of rank {}",
+            x.rank()
+        );
     }
     let n = x.dims()[axis];
     if n == 0 {
@@ -180,7 +184,11 @@ pub fn slice_axis(
         bail!(Value, "slice step cannot be zero");
     }
     if axis >= x.rank() {
-        bail!(Value, "slice: axis {axis} is out of bounds for a tensor of rank {}", x.rank());
+        bail!(
+            Value,
+            "slice: axis {axis} is out of bounds for a tensor of rank {}",
+            x.rank()
+        );
     }
     let n = x.dims()[axis];
     let last = start as isize + (len as isize - 1) * step;
@@ -209,7 +217,11 @@ pub fn slice_axis(
 /// Position `index` of `axis`, removing that axis.
 pub fn index_axis(x: &Tensor, axis: usize, index: isize) -> Result<Tensor> {
     if axis >= x.rank() {
-        bail!(Index, "too many indices for a tensor of shape {}", x.shape());
+        bail!(
+            Index,
+            "too many indices for a tensor of shape {}",
+            x.shape()
+        );
     }
     let n = x.dims()[axis] as isize;
     let i = if index < 0 { index + n } else { index };

@@ -93,8 +93,15 @@ impl Tensor {
         device: Device,
     ) -> Result<Tensor> {
         let shape = shape.into();
-        let Some(n) = shape.dims().iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) else {
-            bail!(Value, "shape {shape} has more elements than memory can address");
+        let Some(n) = shape
+            .dims()
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        else {
+            bail!(
+                Value,
+                "shape {shape} has more elements than memory can address"
+            );
         };
         let cpu = CpuStorage::filled(dtype, n, value)?;
         Tensor::from_storage(Storage::Cpu(cpu), shape).to_device(device)
