@@ -23,6 +23,9 @@ use crate::{bail, Device, Result, Tensor};
 
 /// The one device all operands share.
 fn common_device(op: &str, tensors: &[&Tensor]) -> Result<Device> {
+    if tensors.iter().any(|t| t.device() == Device::Meta) {
+        return Ok(Device::Meta);
+    }
     let device = tensors[0].device();
     if let Some(other) = tensors.iter().find(|t| t.device() != device) {
         bail!(

@@ -12,6 +12,8 @@ pub enum Storage {
     Cpu(CpuStorage),
     Gpu(GpuStorage),
     /// No data: only shapes and dtypes flow through the meta device.
+    /// Combined with any other device, a meta operand gives a meta result,
+    /// so symbolic inputs flow through layers whose weights hold data.
     Meta(DType),
 }
 
@@ -87,7 +89,7 @@ impl Storage {
             (Storage::Gpu(a), Storage::Gpu(b)) => {
                 Ok(Storage::Gpu(a.binary(op, lhs, b, rhs_layout)?))
             }
-            (Storage::Meta(_), Storage::Meta(_)) => Ok(Storage::Meta(out_dtype)),
+            (Storage::Meta(_), _) | (_, Storage::Meta(_)) => Ok(Storage::Meta(out_dtype)),
             _ => bail!(Device, "{op:?}: operands are on different devices"),
         }
     }
@@ -110,7 +112,9 @@ impl Storage {
                 (t, on_true.1),
                 (f, on_false.1),
             )?)),
-            (Storage::Meta(_), Storage::Meta(d), Storage::Meta(_)) => Ok(Storage::Meta(*d)),
+            (Storage::Meta(_), t, _) | (_, t, Storage::Meta(_)) | (_, t @ Storage::Meta(_), _) => {
+                Ok(Storage::Meta(t.dtype()))
+            }
             _ => bail!(Device, "where: operands are on different devices"),
         }
     }
@@ -140,7 +144,7 @@ impl Storage {
             (Storage::Gpu(a), Storage::Gpu(b)) => {
                 Ok(Storage::Gpu(a.matmul(lhs, b, rhs_layout, dims)?))
             }
-            (Storage::Meta(d), Storage::Meta(_)) => Ok(Storage::Meta(*d)),
+            (Storage::Meta(_), _) | (_, Storage::Meta(_)) => Ok(Storage::Meta(self.dtype())),
             _ => bail!(Device, "matmul: operands are on different devices"),
         }
     }
@@ -176,7 +180,7 @@ impl Storage {
             (Storage::Gpu(a), Storage::Gpu(i)) => {
                 Ok(Storage::Gpu(a.gather(layout, axis, i, index_layout)?))
             }
-            (Storage::Meta(d), Storage::Meta(_)) => Ok(Storage::Meta(*d)),
+            (Storage::Meta(_), _) | (_, Storage::Meta(_)) => Ok(Storage::Meta(self.dtype())),
             _ => bail!(Device, "take: operands are on different devices"),
         }
     }
@@ -206,7 +210,7 @@ impl Storage {
                 index_layout,
                 axis_len,
             )?)),
-            (Storage::Meta(d), Storage::Meta(_)) => Ok(Storage::Meta(*d)),
+            (Storage::Meta(_), _) | (_, Storage::Meta(_)) => Ok(Storage::Meta(self.dtype())),
             _ => bail!(Device, "scatter_add: operands are on different devices"),
         }
     }
@@ -233,7 +237,7 @@ impl Storage {
                 i,
                 index_layout,
             )?)),
-            (Storage::Meta(d), Storage::Meta(_)) => Ok(Storage::Meta(*d)),
+            (Storage::Meta(_), _) | (_, Storage::Meta(_)) => Ok(Storage::Meta(self.dtype())),
             _ => bail!(Device, "take_along_axis: operands are on different devices"),
         }
     }
@@ -262,7 +266,7 @@ impl Storage {
                 index_layout,
                 axis_len,
             )?)),
-            (Storage::Meta(d), Storage::Meta(_)) => Ok(Storage::Meta(*d)),
+            (Storage::Meta(_), _) | (_, Storage::Meta(_)) => Ok(Storage::Meta(self.dtype())),
             _ => bail!(Device, "take_along_axis: operands are on different devices"),
         }
     }
@@ -280,6 +284,9 @@ impl Storage {
         let Some(first) = parts.first() else {
             bail!(Value, "concatenate: needs at least one tensor");
         };
+        if parts.iter().any(|(s, _)| matches!(s, Storage::Meta(_))) {
+            return Ok(Storage::Meta(first.0.dtype()));
+        }
         match first.0 {
             Storage::Cpu(_) => {
                 let mut cpu = Vec::with_capacity(parts.len());
