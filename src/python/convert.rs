@@ -195,9 +195,15 @@ fn borrow_as_numpy<'py, T: NpElement + Element>(
     data: &[T],
     layout: &Layout,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let range = layout
-        .contiguous_range()
-        .expect("caller made the layout contiguous");
+    // A 0-size layout has no elements to view (its strides may not look
+    // contiguous: `contiguous_strides` treats 0-length axes as length 1).
+    let range = if layout.numel() == 0 {
+        0..0
+    } else {
+        layout
+            .contiguous_range()
+            .expect("caller made the layout contiguous")
+    };
     let view = numpy::ndarray::ArrayView::from_shape(layout.dims().to_vec(), &data[range])
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
     let owner = Bound::new(
@@ -219,7 +225,7 @@ fn borrow_as_numpy<'py, T: NpElement + Element>(
 pub fn to_numpy_view<'py>(py: Python<'py>, t: &Tensor) -> PyResult<Bound<'py, PyAny>> {
     let host = py.detach(|| {
         t.to_device(Device::Cpu).and_then(|h| {
-            if h.layout().is_contiguous() {
+            if h.numel() == 0 || h.layout().is_contiguous() {
                 Ok(h)
             } else {
                 h.contiguous()
