@@ -62,9 +62,7 @@ UNARY = {
     "hard_swish": (ops.hard_swish, lambda x: x * _relu6(x + 3) / 6, "wide"),
     "gelu": (
         ops.gelu,
-        lambda x: 0.5
-        * x
-        * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))),
+        lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))),
         "any",
     ),
 }
