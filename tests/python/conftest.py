@@ -6,7 +6,6 @@ here are imported by the test modules (``from conftest import ...``).
 
 import numpy as np
 import pytest
-
 import rkeras
 from rkeras import ops
 

@@ -3,9 +3,8 @@ convert_to_tensor, convert_to_numpy."""
 
 import numpy as np
 import pytest
-from conftest import assert_close
-
 import rkeras
+from conftest import assert_close
 from rkeras import ops
 
 

@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 from conftest import BROADCAST_PAIRS, SHAPES, assert_close, f32
-
 from rkeras import ops
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 from conftest import assert_close, f32
-
 from rkeras import ops
 
 

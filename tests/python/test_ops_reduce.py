@@ -4,7 +4,6 @@ argmax, argmin, cumsum) against NumPy, over axes and keepdims."""
 import numpy as np
 import pytest
 from conftest import assert_close, f32
-
 from rkeras import ops
 
 # (shape, axis) combinations, including negative and tuple axes.
