@@ -85,8 +85,7 @@ def _key(seed):
         # A fixed int seed is stateless: a stream distinct from generators'.
         return (seed & _MASK64, _MASK64)
     raise ValueError(
-        "`seed` must be None, an integer or a SeedGenerator. "
-        f"Received: seed={seed!r}"
+        f"`seed` must be None, an integer or a SeedGenerator. Received: seed={seed!r}"
     )
 
 
@@ -122,18 +121,14 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
         seed: an int, a ``SeedGenerator`` or ``None``.
     """
     dtype = _float_dtype(dtype)
-    return _core.random_uniform(
-        shape, float(minval), float(maxval), dtype, *_key(seed)
-    )
+    return _core.random_uniform(shape, float(minval), float(maxval), dtype, *_key(seed))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Draws from a normal distribution, redrawing values more than two
     standard deviations from the mean."""
     _float_dtype(dtype)
-    return _core.random_truncated_normal(
-        shape, float(mean), float(stddev), *_key(seed)
-    )
+    return _core.random_truncated_normal(shape, float(mean), float(stddev), *_key(seed))
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):
