@@ -113,7 +113,7 @@ impl Tape {
         sources: &[Tensor],
         output_gradient: Option<&Tensor>,
     ) -> Result<Vec<Option<Tensor>>> {
-        let (nodes, was_recording) = {
+        let (nodes, was_recording, watched_sources) = {
             let mut state = self.state();
             if state.used && !state.persistent {
                 bail!(
@@ -131,9 +131,24 @@ impl Tape {
             };
             let was_recording = state.recording;
             state.recording = false;
-            (nodes, was_recording)
+            // A source this tape never watched gets no gradient (`None`),
+            // even when a recorded op used it next to a watched tensor.
+            let watched_sources: Vec<Tensor> = sources
+                .iter()
+                .filter(|s| state.watched.contains(&s.id()))
+                .cloned()
+                .collect();
+            (nodes, was_recording, watched_sources)
         };
-        let result = backward_pass(&nodes, target, sources, output_gradient);
+        let result =
+            backward_pass(&nodes, target, &watched_sources, output_gradient).map(|grads| {
+                let by_id: HashMap<TensorId, Option<Tensor>> =
+                    watched_sources.iter().map(Tensor::id).zip(grads).collect();
+                sources
+                    .iter()
+                    .map(|s| by_id.get(&s.id()).cloned().flatten())
+                    .collect()
+            });
         let mut state = self.state();
         state.recording = was_recording;
         if !state.persistent {
