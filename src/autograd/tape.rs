@@ -19,6 +19,8 @@ struct TapeState {
     /// False inside `stop_recording` and while this tape computes gradients.
     recording: bool,
     used: bool,
+    /// Whether reads of trainable variables are watched automatically.
+    ignore_variable_reads: bool,
 }
 
 /// A gradient tape. Cloning gives another handle to the same tape.
@@ -87,6 +89,12 @@ impl Tape {
 
     pub fn persistent(&self) -> bool {
         self.state().persistent
+    }
+
+    /// Whether trainable variables read while this tape records are
+    /// watched automatically (true by default).
+    pub fn set_watch_accessed_variables(&self, on: bool) {
+        self.state().ignore_variable_reads = !on;
     }
 
     /// Makes ops on `tensor` recorded from now on.
@@ -250,7 +258,7 @@ pub fn watch_variable_read(value: &Tensor) {
     ACTIVE.with(|a| {
         for tape in a.borrow().iter() {
             let mut s = tape.state();
-            if s.recording {
+            if s.recording && !s.ignore_variable_reads {
                 s.watched.insert(value.id());
             }
         }
