@@ -119,17 +119,29 @@ def check_grad(f_rk, f_np, xs, rng, rtol=1e-3, atol=1e-4, eps=1e-6):
 def device(request):
     """Runs the test inside ``with rkeras.device(dev)``.
 
-    The ``gpu`` parametrization carries the ``gpu`` marker; without a GPU
-    adapter it fails (it never skips): CI provides one through Mesa's
-    lavapipe, so a missing adapter there is a real failure.
+    The ``gpu`` parametrization carries the ``gpu`` marker. Without a GPU
+    adapter it FAILS (it never skips, and it is not a setup error): CI
+    provides an adapter through Mesa's lavapipe, so a missing one there is a
+    real failure. ``pytest -m "not gpu"`` runs the CPU half alone.
     """
     name = request.param
     try:
         scope = rkeras.device(name)
         scope.__enter__()
     except RuntimeError as e:
-        pytest.fail(f"device {name!r} is not usable: {e}", pytrace=False)
+        # Reported by pytest_runtest_call below, as a failure of the test.
+        request.node._rkeras_device_error = f"device {name!r} is not usable: {e}"
+        yield name
+        return
     try:
         yield name
     finally:
         scope.__exit__(None, None, None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    error = getattr(item, "_rkeras_device_error", None)
+    if error is not None:
+        pytest.fail(error, pytrace=False)
+    return (yield)
