@@ -509,3 +509,23 @@ def test_composite_chain_grad(rng):
         return np.log(np.exp(h - m).sum(axis=0)) + m
 
     check_grad(rk, ref, [x, w], rng)
+
+
+@pytest.mark.parametrize(
+    "x,axis",
+    [
+        ([2.0, 0.0, 3.0], None),
+        ([2.0, 0.0, 0.0], None),
+        ([0.0], None),
+        ([[1.5, 0.0, 2.0], [0.0, 0.0, 4.0], [1.0, 2.0, 3.0]], 1),
+        ([[1.5, 0.0, 2.0], [0.0, 0.0, 4.0], [1.0, 2.0, 3.0]], 0),
+    ],
+)
+def test_prod_grad_with_zeros(x, axis, rng):
+    # sum(prod(x) * r) is multilinear in x: central differences are exact.
+    check_grad(
+        lambda t: ops.prod(t, axis=axis),
+        lambda t: np.prod(t, axis=axis),
+        [np.array(x)],
+        rng,
+    )
