@@ -272,12 +272,25 @@ pub fn parse_dtype(obj: &Bound<'_, PyAny>) -> PyResult<DType> {
 /// A shape argument: an int or a sequence of ints.
 pub fn parse_shape(obj: &Bound<'_, PyAny>) -> PyResult<Shape> {
     if let Ok(n) = obj.extract::<usize>() {
-        return Ok(Shape::new(vec![n]));
+        return checked_shape(vec![n]);
     }
     let dims: Vec<usize> = obj.extract().map_err(|_| {
         PyTypeError::new_err(format!(
             "Invalid shape {obj}: expected a tuple of non-negative ints"
         ))
     })?;
+    checked_shape(dims)
+}
+
+/// A shape whose element count (of the widest dtype) fits in memory's
+/// address range, so that computing its size cannot overflow.
+fn checked_shape(dims: Vec<usize>) -> PyResult<Shape> {
+    const MAX_ELEMENTS: usize = isize::MAX as usize / 8;
+    let numel = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    if numel.is_none_or(|n| n > MAX_ELEMENTS) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "Invalid shape {dims:?}: the number of elements is too large"
+        )));
+    }
     Ok(Shape::new(dims))
 }
