@@ -264,3 +264,20 @@ def test_randint_bad_range_and_dropout_rate():
 def test_negative_shape():
     with pytest.raises((TypeError, ValueError, OverflowError)):
         ops.zeros((-1, 2))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: ops.zeros((2**40, 2**40)),
+        lambda: ops.ones((2**62,)),
+        lambda: ops.full((2**33, 2**33, 4), 1.0),
+        lambda: ops.broadcast_to(z(1), (2**40, 2**40)),
+        lambda: rkeras.random.normal((2**33, 2**33)),
+        lambda: ops.reshape(z(0), (2**40, 2**40, 0)),
+        lambda: ops.reshape(z(4), (2**40, 2**40, -1)),
+    ],
+)
+def test_overflowing_shapes_raise_value_error(call):
+    with pytest.raises(ValueError):
+        call()
