@@ -392,3 +392,17 @@ def test_nan_propagation():
     )
     assert np.isnan(ops.exp(x).numpy()[0])
     assert not ops.equal(x, x).numpy()[0]
+
+
+@pytest.mark.parametrize("da,db", [("int32", "int32"), ("int32", "int64")])
+def test_int_power_stays_int(da, db, rng):
+    a = rng.integers(-5, 6, (3, 4)).astype(da)
+    b = rng.integers(0, 5, (4,)).astype(db)
+    y = ops.power(a, b)
+    assert y.dtype == np.result_type(a, b).name
+    np.testing.assert_array_equal(y.numpy(), np.power(a, b))
+    t = ops.convert_to_tensor(a)
+    assert (t**2).dtype == da
+    np.testing.assert_array_equal((t**2).numpy(), a**2)
+    assert (t**0.5).dtype == "float32"
+    assert ops.power(a, np.float32(2.0)).dtype == "float32"
