@@ -47,7 +47,7 @@ class GradientTape:
     """
 
     def __init__(self, persistent=False, watch_accessed_variables=True):
-        self._tape = _core.Tape(persistent)
+        self._tape = _core.Tape(persistent, watch_accessed_variables)
         self._watch_accessed = watch_accessed_variables
         self._active = False
 

@@ -19,6 +19,8 @@ struct TapeState {
     /// False inside `stop_recording` and while this tape computes gradients.
     recording: bool,
     used: bool,
+    /// Whether reads of trainable variables are watched automatically.
+    ignore_variable_reads: bool,
 }
 
 /// A gradient tape. Cloning gives another handle to the same tape.
@@ -89,6 +91,12 @@ impl Tape {
         self.state().persistent
     }
 
+    /// Whether trainable variables read while this tape records are
+    /// watched automatically (true by default).
+    pub fn set_watch_accessed_variables(&self, on: bool) {
+        self.state().ignore_variable_reads = !on;
+    }
+
     /// Makes ops on `tensor` recorded from now on.
     pub fn watch(&self, tensor: &Tensor) {
         self.state().watched.insert(tensor.id());
@@ -113,7 +121,7 @@ impl Tape {
         sources: &[Tensor],
         output_gradient: Option<&Tensor>,
     ) -> Result<Vec<Option<Tensor>>> {
-        let (nodes, was_recording) = {
+        let (nodes, was_recording, watched_sources) = {
             let mut state = self.state();
             if state.used && !state.persistent {
                 bail!(
@@ -131,9 +139,24 @@ impl Tape {
             };
             let was_recording = state.recording;
             state.recording = false;
-            (nodes, was_recording)
+            // A source this tape never watched gets no gradient (`None`),
+            // even when a recorded op used it next to a watched tensor.
+            let watched_sources: Vec<Tensor> = sources
+                .iter()
+                .filter(|s| state.watched.contains(&s.id()))
+                .cloned()
+                .collect();
+            (nodes, was_recording, watched_sources)
         };
-        let result = backward_pass(&nodes, target, sources, output_gradient);
+        let result =
+            backward_pass(&nodes, target, &watched_sources, output_gradient).map(|grads| {
+                let by_id: HashMap<TensorId, Option<Tensor>> =
+                    watched_sources.iter().map(Tensor::id).zip(grads).collect();
+                sources
+                    .iter()
+                    .map(|s| by_id.get(&s.id()).cloned().flatten())
+                    .collect()
+            });
         let mut state = self.state();
         state.recording = was_recording;
         if !state.persistent {
@@ -235,7 +258,7 @@ pub fn watch_variable_read(value: &Tensor) {
     ACTIVE.with(|a| {
         for tape in a.borrow().iter() {
             let mut s = tape.state();
-            if s.recording {
+            if s.recording && !s.ignore_variable_reads {
                 s.watched.insert(value.id());
             }
         }

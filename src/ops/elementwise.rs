@@ -283,7 +283,17 @@ pub fn divide(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     })
 }
 
+/// `a ** b`. Integer operands give an integer result, as in Keras (the
+/// kernel computes in float32, exact for results below 2**24).
 pub fn power(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.dtype().is_int() && b.dtype().is_int() {
+        let y = float_power(a, b)?;
+        return cast(&round(&y)?, DType::promote(a.dtype(), b.dtype()));
+    }
+    float_power(a, b)
+}
+
+fn float_power(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     binary_with_grad(BinaryOp::Pow, a, b, |g, a, b, y, need| {
         let ga = needed(need[0], || {
             let bm1 = sub_scalar(b, 1.0)?;

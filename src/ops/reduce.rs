@@ -3,7 +3,7 @@
 use super::kinds::ReduceOp;
 use super::{
     add, broadcast_to, cast, divide, equal, exp, log, multiply, not_equal, reshape, sqrt, square,
-    subtract,
+    subtract, where_,
 };
 use crate::autograd::record;
 use crate::{bail, DType, Result, Shape, Tensor};
@@ -97,11 +97,31 @@ pub fn prod(x: &Tensor, axis: Option<&[isize]>, keepdims: bool) -> Result<Tensor
     let axes = x.shape().axes(axis, "prod")?;
     let y = reduce_raw(x, ReduceOp::Prod, &axes, keepdims)?;
     record(&[x], &y, || {
-        let (x, y2) = (x.clone(), y.clone());
-        // d prod / d x_i = prod / x_i (inputs are assumed nonzero).
+        let x = x.clone();
+        // d prod / d x_i is the product of the other elements. It is
+        // `prod / x_i` only without zeros: with one zero, only that element
+        // gets a gradient (the product of the nonzero ones); with two or
+        // more, all gradients are 0.
         Box::new(move |g, _| {
-            let gy = multiply(&expand_grad(g, &x, &axes)?, &expand_grad(&y2, &x, &axes)?)?;
-            Ok(vec![Some(divide(&gy, &x)?)])
+            let device = x.device();
+            let zero = Tensor::scalar(0.0f32, device)?;
+            let one = Tensor::scalar(1.0f32, device)?;
+            let reduce_axes = to_isize(&axes);
+            let is_zero = equal(&x, &zero)?;
+            let nonzero = where_(&is_zero, &one, &x)?;
+            let prod_nonzero = expand_grad(&prod(&nonzero, Some(&reduce_axes), true)?, &x, &axes)?;
+            let zeros = expand_grad(
+                &sum(&cast(&is_zero, DType::F32)?, Some(&reduce_axes), true)?,
+                &x,
+                &axes,
+            )?;
+            let single_zero = where_(&is_zero, &prod_nonzero, &zero)?;
+            let others = where_(
+                &equal(&zeros, &zero)?,
+                &divide(&prod_nonzero, &nonzero)?,
+                &where_(&equal(&zeros, &one)?, &single_zero, &zero)?,
+            )?;
+            Ok(vec![Some(multiply(&expand_grad(g, &x, &axes)?, &others)?)])
         })
     });
     Ok(y)

@@ -15,11 +15,17 @@ fn resolve_shape(x: &Tensor, shape: &[isize]) -> Result<Shape> {
             "reshape: invalid target shape {shape:?}; at most one dimension may be -1"
         );
     }
-    let known: usize = shape
+    let known = shape
         .iter()
         .filter(|&&d| d >= 0)
-        .map(|&d| d as usize)
-        .product();
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize));
+    let Some(known) = known else {
+        bail!(
+            Shape,
+            "reshape: cannot reshape a tensor of shape {} into {shape:?}: too many elements",
+            x.shape()
+        );
+    };
     let mut dims: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
     if let [u] = unknown[..] {
         if known == 0 || x.numel() % known != 0 {

@@ -195,9 +195,15 @@ fn borrow_as_numpy<'py, T: NpElement + Element>(
     data: &[T],
     layout: &Layout,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let range = layout
-        .contiguous_range()
-        .expect("caller made the layout contiguous");
+    // A 0-size layout has no elements to view (its strides may not look
+    // contiguous: `contiguous_strides` treats 0-length axes as length 1).
+    let range = if layout.numel() == 0 {
+        0..0
+    } else {
+        layout
+            .contiguous_range()
+            .expect("caller made the layout contiguous")
+    };
     let view = numpy::ndarray::ArrayView::from_shape(layout.dims().to_vec(), &data[range])
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
     let owner = Bound::new(
@@ -219,7 +225,7 @@ fn borrow_as_numpy<'py, T: NpElement + Element>(
 pub fn to_numpy_view<'py>(py: Python<'py>, t: &Tensor) -> PyResult<Bound<'py, PyAny>> {
     let host = py.detach(|| {
         t.to_device(Device::Cpu).and_then(|h| {
-            if h.layout().is_contiguous() {
+            if h.numel() == 0 || h.layout().is_contiguous() {
                 Ok(h)
             } else {
                 h.contiguous()
@@ -266,12 +272,25 @@ pub fn parse_dtype(obj: &Bound<'_, PyAny>) -> PyResult<DType> {
 /// A shape argument: an int or a sequence of ints.
 pub fn parse_shape(obj: &Bound<'_, PyAny>) -> PyResult<Shape> {
     if let Ok(n) = obj.extract::<usize>() {
-        return Ok(Shape::new(vec![n]));
+        return checked_shape(vec![n]);
     }
     let dims: Vec<usize> = obj.extract().map_err(|_| {
         PyTypeError::new_err(format!(
             "Invalid shape {obj}: expected a tuple of non-negative ints"
         ))
     })?;
+    checked_shape(dims)
+}
+
+/// A shape whose element count (of the widest dtype) fits in memory's
+/// address range, so that computing its size cannot overflow.
+fn checked_shape(dims: Vec<usize>) -> PyResult<Shape> {
+    const MAX_ELEMENTS: usize = isize::MAX as usize / 8;
+    let numel = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    if numel.is_none_or(|n| n > MAX_ELEMENTS) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "Invalid shape {dims:?}: the number of elements is too large"
+        )));
+    }
     Ok(Shape::new(dims))
 }

@@ -31,11 +31,11 @@ fn source_tensor(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
 #[pymethods]
 impl PyTape {
     #[new]
-    #[pyo3(signature = (persistent=false))]
-    fn new(persistent: bool) -> Self {
-        PyTape {
-            inner: Tape::new(persistent),
-        }
+    #[pyo3(signature = (persistent=false, watch_accessed_variables=true))]
+    fn new(persistent: bool, watch_accessed_variables: bool) -> Self {
+        let inner = Tape::new(persistent);
+        inner.set_watch_accessed_variables(watch_accessed_variables);
+        PyTape { inner }
     }
 
     fn enter(&self) {
