@@ -34,7 +34,9 @@ tensor_like_methods!(PyVariable);
 #[pymethods]
 impl PyVariable {
     #[new]
-    #[pyo3(signature = (initializer, shape=None, dtype=None, trainable=true, autocast=true, aggregation="none", synchronization="auto", name=None))]
+    // `**_subclass_kwargs` lets Python subclasses take extra arguments in
+    // `__init__` (rkeras.Variable adds Keras's regularizer and constraint).
+    #[pyo3(signature = (initializer, shape=None, dtype=None, trainable=true, autocast=true, aggregation="none", synchronization="auto", name=None, **_subclass_kwargs))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -46,6 +48,7 @@ impl PyVariable {
         aggregation: &str,
         synchronization: &str,
         name: Option<String>,
+        _subclass_kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
     ) -> PyResult<Self> {
         let _ = (autocast, aggregation, synchronization);
         let dtype = dtype.map(parse_dtype).transpose()?;

@@ -52,6 +52,9 @@ impl Layout {
 
     /// True when the elements are a dense row-major run starting at `offset`.
     pub fn is_contiguous(&self) -> bool {
+        if self.numel() == 0 {
+            return true;
+        }
         let mut expected = 1isize;
         for (&d, &s) in self.dims().iter().zip(&self.strides).rev() {
             if d != 1 && s != expected {
