@@ -28,6 +28,15 @@ impl Lcg {
             .collect()
     }
 
+    /// Multiples of 1/16 in [lo, hi): sums of these are exact in f32 in any
+    /// order (while below 2^20), so tree and serial sums agree bit for bit.
+    fn sixteenths(&mut self, n: usize, lo: i32, hi: i32) -> Vec<f32> {
+        self.ints(n, lo * 16, hi * 16)
+            .into_iter()
+            .map(|i| i as f32 / 16.0)
+            .collect()
+    }
+
     fn ints(&mut self, n: usize, lo: i32, hi: i32) -> Vec<i32> {
         (0..n)
             .map(|_| lo + (self.next() % (hi - lo) as u32) as i32)
@@ -441,4 +450,126 @@ fn where_matches() {
     check("where bool", &[&c], |x| {
         ops::where_(&x[0], &ops::logical_not(&x[0])?, &x[0])
     });
+}
+
+#[test]
+fn reductions_match_over_any_axes() {
+    let mut rng = Lcg(8);
+    let x = randn(&mut rng, &[4, 5, 6]);
+    let axes_list: [Option<&[isize]>; 7] = [
+        None,
+        Some(&[0]),
+        Some(&[1]),
+        Some(&[2]),
+        Some(&[0, 2]),
+        Some(&[1, 2]),
+        Some(&[0, 1]),
+    ];
+    for (name, v) in views(&x) {
+        for axes in axes_list {
+            for keep in [false, true] {
+                let what = |op: &str| format!("{op} {name} axes {axes:?} keepdims {keep}");
+                check(&what("sum"), &[&v], |t| ops::sum(&t[0], axes, keep));
+                check(&what("prod"), &[&v], |t| ops::prod(&t[0], axes, keep));
+                check(&what("max"), &[&v], |t| ops::max(&t[0], axes, keep));
+                check(&what("min"), &[&v], |t| ops::min(&t[0], axes, keep));
+                check(&what("mean"), &[&v], |t| ops::mean(&t[0], axes, keep));
+            }
+        }
+    }
+    let i = cpu_i32(rng.ints(120, -50, 50), &[4, 5, 6]);
+    for dtype in [DType::I32, DType::I64] {
+        let v = ops::cast(&i, dtype).unwrap();
+        for axes in axes_list {
+            let what = |op: &str| format!("{op} {dtype} axes {axes:?}");
+            check(&what("sum"), &[&v], |t| ops::sum(&t[0], axes, false));
+            check(&what("max"), &[&v], |t| ops::max(&t[0], axes, false));
+            check(&what("min"), &[&v], |t| ops::min(&t[0], axes, false));
+        }
+    }
+    let b = ops::greater(&x, &Tensor::scalar(0.0f32, Device::Cpu).unwrap()).unwrap();
+    check("any", &[&b], |t| ops::any(&t[0], Some(&[1]), false));
+    check("all", &[&b], |t| ops::all(&t[0], Some(&[0, 2]), false));
+    let r5 = randn(&mut rng, &[3, 2, 4, 2, 5]);
+    check("sum rank-5 axes 1,3", &[&r5], |t| {
+        ops::sum(&t[0], Some(&[1, 3]), false)
+    });
+    check("max rank-5 transposed", &[&r5], |t| {
+        ops::max(&ops::transpose(&t[0], None)?, Some(&[0, 2, 4]), true)
+    });
+    let nan = cpu_f32(vec![1.0, f32::NAN, 3.0, 2.0, 5.0, 4.0], &[2, 3]);
+    check("max NaN", &[&nan], |t| ops::max(&t[0], Some(&[1]), false));
+    check("min NaN", &[&nan], |t| ops::min(&t[0], Some(&[0]), false));
+    let s = Tensor::scalar(3.0f32, Device::Cpu).unwrap();
+    check("sum 0-d", &[&s], |t| ops::sum(&t[0], None, false));
+    let e = cpu_f32(vec![], &[0, 3]);
+    check("sum 0-size axis 0", &[&e], |t| {
+        ops::sum(&t[0], Some(&[0]), false)
+    });
+    check("sum 0-size axis 1", &[&e], |t| {
+        ops::sum(&t[0], Some(&[1]), false)
+    });
+    check("prod 0-size", &[&e], |t| ops::prod(&t[0], None, false));
+}
+
+#[test]
+fn big_reductions_use_many_workgroups() {
+    let mut rng = Lcg(9);
+    // The GPU adds in a tree, the CPU in SIMD lanes; on a 1/16 grid both
+    // orders are exact, so any difference is a bug.
+    let big = cpu_f32(rng.sixteenths(1_000_003, 0, 1), &[1_000_003]);
+    check("sum 1M", &[&big], |t| ops::sum(&t[0], None, false));
+    check("max 1M", &[&big], |t| ops::max(&t[0], None, false));
+    check("min 1M flipped", &[&big], |t| {
+        ops::min(&ops::flip(&t[0], 0)?, None, false)
+    });
+    let wide = cpu_f32(rng.sixteenths(100_000 * 3, -2, 2), &[3, 100_000]);
+    check("sum rows of 100k", &[&wide], |t| {
+        ops::sum(&t[0], Some(&[1]), false)
+    });
+    check("sum columns of 100k", &[&wide], |t| {
+        ops::sum(&t[0], Some(&[0]), false)
+    });
+    check("mean transposed 100k", &[&wide], |t| {
+        ops::mean(&ops::transpose(&t[0], None)?, Some(&[0]), false)
+    });
+    let tall = cpu_f32(rng.sixteenths(70_000 * 3, -2, 2), &[70_000, 3]);
+    check("max of 70k short rows", &[&tall], |t| {
+        ops::max(&t[0], Some(&[1]), false)
+    });
+    check("sum over 70k rows", &[&tall], |t| {
+        ops::sum(&t[0], Some(&[0]), false)
+    });
+    let ints = cpu_i32(rng.ints(200_000, -1000, 1000), &[200_000]);
+    check("sum i32 200k", &[&ints], |t| ops::sum(&t[0], None, false));
+}
+
+#[test]
+fn argmax_argmin_match() {
+    let mut rng = Lcg(10);
+    let mut vals = rng.uniform(60, -3.0, 3.0);
+    vals[7] = vals[3]; // ties pick the first index
+    vals[20] = f32::NAN;
+    let x = cpu_f32(vals, &[6, 10]);
+    for (name, v) in views(&x) {
+        for axis in [None, Some(0), Some(1), Some(-1)] {
+            for keep in [false, true] {
+                let what = |op: &str| format!("{op} {name} axis {axis:?} keepdims {keep}");
+                check(&what("argmax"), &[&v], |t| ops::argmax(&t[0], axis, keep));
+                check(&what("argmin"), &[&v], |t| ops::argmin(&t[0], axis, keep));
+            }
+        }
+    }
+    let i = cpu_i32(rng.ints(40, -3, 3), &[4, 10]);
+    check("argmax i32", &[&i], |t| ops::argmax(&t[0], Some(1), false));
+    check("argmin i32 ties", &[&i], |t| {
+        ops::argmin(&t[0], Some(0), false)
+    });
+    let big = cpu_f32(rng.uniform(300_000, -1.0, 1.0), &[300_000]);
+    check("argmax 300k", &[&big], |t| ops::argmax(&t[0], None, false));
+    check("argmin 300k", &[&big], |t| {
+        ops::argmin(&t[0], Some(0), false)
+    });
+    let e = to_gpu(&cpu_f32(vec![], &[0]));
+    assert!(ops::argmax(&e, None, false).is_err());
 }

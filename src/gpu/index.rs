@@ -1,7 +1,6 @@
 //! Kernels still to come: each returns `Unsupported` until written.
 
 use super::GpuStorage;
-use crate::ops::kinds::ReduceOp;
 use crate::{bail, Layout, MatmulDims, Result};
 
 macro_rules! unsupported {
@@ -15,7 +14,6 @@ macro_rules! unsupported {
 
 impl GpuStorage {
     unsupported! {
-        reduce(op: ReduceOp, l: &Layout, axes: &[usize]);
         matmul(l: &Layout, r: &GpuStorage, rl: &Layout, dims: &MatmulDims);
         gather(l: &Layout, axis: usize, i: &GpuStorage, il: &Layout);
         scatter_add(l: &Layout, axis: usize, i: &GpuStorage, il: &Layout, n: usize);

@@ -11,6 +11,7 @@ mod index;
 mod launch;
 mod pipelines;
 mod pool;
+mod reduce;
 mod strided;
 
 use std::sync::Arc;
