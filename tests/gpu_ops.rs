@@ -57,6 +57,13 @@ fn randn(rng: &mut Lcg, shape: &[usize]) -> Tensor {
     cpu_f32(rng.uniform(n, -2.0, 2.0), shape)
 }
 
+/// Values on a 1/16 grid in [-2, 2): their products and sums are exact in
+/// f32 in any order, so GEMM and reduction orders cannot differ.
+fn grid(rng: &mut Lcg, shape: &[usize]) -> Tensor {
+    let n = shape.iter().product();
+    cpu_f32(rng.sixteenths(n, -2, 2), shape)
+}
+
 fn to_gpu(x: &Tensor) -> Tensor {
     x.to_device(GPU)
         .expect("gpu:0 must exist: install a GPU driver or Mesa's lavapipe")
@@ -572,4 +579,97 @@ fn argmax_argmin_match() {
     });
     let e = to_gpu(&cpu_f32(vec![], &[0]));
     assert!(ops::argmax(&e, None, false).is_err());
+}
+
+#[test]
+fn matmul_matches_for_all_layouts() {
+    let mut rng = Lcg(11);
+    let a = grid(&mut rng, &[129, 65]);
+    let b = grid(&mut rng, &[65, 257]);
+    check("matmul 129x257x65", &[&a, &b], |t| {
+        ops::matmul(&t[0], &t[1])
+    });
+    let at = grid(&mut rng, &[65, 129]);
+    let bt = grid(&mut rng, &[257, 65]);
+    check("matmul transposed operands", &[&at, &bt], |t| {
+        ops::matmul(&ops::transpose(&t[0], None)?, &ops::transpose(&t[1], None)?)
+    });
+    check("matmul flipped and sliced", &[&a, &b], |t| {
+        let a = ops::slice_axis(&ops::flip(&t[0], 1)?, 0, 3, 40, 3)?;
+        ops::matmul(&a, &ops::slice_axis(&t[1], 1, 256, 100, -2)?)
+    });
+    let batched = grid(&mut rng, &[2, 3, 7, 5]);
+    let shared = grid(&mut rng, &[3, 5, 9]);
+    check("matmul broadcast batch", &[&batched, &shared], |t| {
+        ops::matmul(&t[0], &t[1])
+    });
+    check("matmul vector", &[&a, &grid(&mut rng, &[65])], |t| {
+        ops::matmul(&t[0], &t[1])
+    });
+    check(
+        "matmul k=0",
+        &[&cpu_f32(vec![], &[4, 0]), &cpu_f32(vec![], &[0, 3])],
+        |t| ops::matmul(&t[0], &t[1]),
+    );
+    check(
+        "matmul m=0",
+        &[&cpu_f32(vec![], &[0, 4]), &grid(&mut rng, &[4, 3])],
+        |t| ops::matmul(&t[0], &t[1]),
+    );
+    let many = grid(&mut rng, &[300, 2, 3]);
+    let one = grid(&mut rng, &[300, 3, 2]);
+    check("matmul 300 small batches", &[&many, &one], |t| {
+        ops::matmul(&t[0], &t[1])
+    });
+    let i = cpu_i32(vec![1, 2, 3, 4], &[2, 2]);
+    let g = to_gpu(&i);
+    let err = g.storage().matmul(
+        g.layout(),
+        g.storage(),
+        g.layout(),
+        &rkeras::MatmulDims {
+            batch: vec![],
+            m: 2,
+            n: 2,
+            k: 2,
+        },
+    );
+    assert!(matches!(err, Err(rkeras::Error::DType(_))));
+}
+
+/// The gradients of a small network's loss on `device`.
+fn network_gradients(x: &Tensor, w: &Tensor, b: &Tensor) -> Vec<Tensor> {
+    let tape = rkeras::autograd::Tape::new(false);
+    tape.enter();
+    for t in [x, w, b] {
+        tape.watch(t);
+    }
+    let h = ops::tanh(&ops::add(&ops::matmul(x, w).unwrap(), b).unwrap()).unwrap();
+    let peak = ops::max(&h, Some(&[1]), false).unwrap();
+    let loss = ops::add(
+        &ops::mean(&h, None, false).unwrap(),
+        &ops::sum(&ops::multiply(&peak, &peak).unwrap(), None, false).unwrap(),
+    )
+    .unwrap();
+    tape.exit();
+    let grads = tape
+        .gradient(&loss, &[x.clone(), w.clone(), b.clone()], None)
+        .unwrap();
+    grads
+        .into_iter()
+        .map(|g| g.expect("every input is used"))
+        .collect()
+}
+
+#[test]
+fn gradients_on_gpu_match_cpu() {
+    let mut rng = Lcg(12);
+    let x = randn(&mut rng, &[8, 5]);
+    let w = randn(&mut rng, &[5, 3]);
+    let b = randn(&mut rng, &[3]);
+    let cpu = network_gradients(&x, &w, &b);
+    let gpu = network_gradients(&to_gpu(&x), &to_gpu(&w), &to_gpu(&b));
+    for (name, (g, c)) in ["x", "w", "b"].iter().zip(gpu.iter().zip(&cpu)) {
+        assert_close_tol(g, c, 1e-5, 1e-6, &format!("gradient of {name}"));
+    }
 }

@@ -1,7 +1,7 @@
 //! Kernels still to come: each returns `Unsupported` until written.
 
 use super::GpuStorage;
-use crate::{bail, Layout, MatmulDims, Result};
+use crate::{bail, Layout, Result};
 
 macro_rules! unsupported {
     ($($name:ident($($arg:ident: $t:ty),*));* $(;)?) => {$(
@@ -14,7 +14,6 @@ macro_rules! unsupported {
 
 impl GpuStorage {
     unsupported! {
-        matmul(l: &Layout, r: &GpuStorage, rl: &Layout, dims: &MatmulDims);
         gather(l: &Layout, axis: usize, i: &GpuStorage, il: &Layout);
         scatter_add(l: &Layout, axis: usize, i: &GpuStorage, il: &Layout, n: usize);
         gather_along_axis(l: &Layout, axis: usize, i: &GpuStorage, il: &Layout);

@@ -9,6 +9,7 @@ mod copy;
 mod elementwise;
 mod index;
 mod launch;
+mod matmul;
 mod pipelines;
 mod pool;
 mod reduce;
