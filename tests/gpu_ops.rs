@@ -673,3 +673,165 @@ fn gradients_on_gpu_match_cpu() {
         assert_close_tol(g, c, 1e-5, 1e-6, &format!("gradient of {name}"));
     }
 }
+
+#[test]
+fn concatenate_and_friends_match() {
+    let mut rng = Lcg(13);
+    let a = randn(&mut rng, &[2, 3, 4]);
+    let b = randn(&mut rng, &[2, 5, 4]);
+    let c = randn(&mut rng, &[2, 1, 4]);
+    check("concatenate axis 1", &[&a, &b, &c], |t| {
+        ops::concatenate(t, 1)
+    });
+    check("concatenate views", &[&a, &b], |t| {
+        let a = ops::flip(&t[0], 2)?;
+        let b = ops::slice_axis(&t[1], 1, 4, 3, -2)?;
+        ops::concatenate(&[a, b], 1)
+    });
+    check("concatenate axis 0 with empty", &[&a], |t| {
+        let e = ops::slice_axis(&t[0], 0, 0, 0, 1)?;
+        ops::concatenate(&[e, t[0].clone()], 0)
+    });
+    check("stack", &[&a, &a], |t| ops::stack(t, 2));
+    check("pad", &[&a], |t| {
+        ops::pad(&t[0], &[(1, 0), (0, 2), (1, 1)], 0.5)
+    });
+    check("tile", &[&c], |t| ops::tile(&t[0], &[2, 3, 1]));
+    let i = cpu_i32(rng.ints(6, -9, 9), &[2, 3]);
+    let l = ops::cast(&i, DType::I64).unwrap();
+    check("concatenate i64", &[&l, &l], |t| ops::concatenate(t, 0));
+    let m = ops::less(&i, &Tensor::scalar(0i32, Device::Cpu).unwrap()).unwrap();
+    check("concatenate mixed dtypes", &[&m, &i], |t| {
+        ops::concatenate(t, 1)
+    });
+}
+
+#[test]
+fn gathers_and_scatters_match() {
+    let mut rng = Lcg(14);
+    let x = randn(&mut rng, &[5, 6, 3]);
+    let idx = Tensor::from_vec(vec![4i64, 0, -1, 2, 2], [5], Device::Cpu).unwrap();
+    let idx2 = Tensor::from_vec(vec![1i32, 5, 0, -6], [2, 2], Device::Cpu).unwrap();
+    check("take axis 0", &[&x, &idx], |t| {
+        ops::take(&t[0], &t[1], Some(0))
+    });
+    check("take axis 1 2-d indices", &[&x, &idx2], |t| {
+        ops::take(&t[0], &t[1], Some(1))
+    });
+    check("take flattened", &[&x, &idx], |t| {
+        ops::take(&t[0], &t[1], None)
+    });
+    check("take transposed", &[&x, &idx2], |t| {
+        ops::take(&ops::transpose(&t[0], None)?, &t[1], Some(-2))
+    });
+    let xi = cpu_i32(rng.ints(30, -5, 5), &[5, 6]);
+    check("take i32", &[&xi, &idx], |t| {
+        ops::take(&t[0], &t[1], Some(0))
+    });
+    let along = Tensor::from_vec(
+        rng.ints(5 * 4 * 3, -6, 6)
+            .into_iter()
+            .map(i64::from)
+            .collect::<Vec<_>>(),
+        [5, 4, 3],
+        Device::Cpu,
+    )
+    .unwrap();
+    check("take_along_axis", &[&x, &along], |t| {
+        ops::take_along_axis(&t[0], &t[1], 1)
+    });
+    let arg = ops::argmax(&x, Some(2), true).unwrap();
+    check("take_along_axis argmax", &[&x, &arg], |t| {
+        ops::take_along_axis(&t[0], &t[1], 2)
+    });
+    let labels = cpu_i32(vec![0, 3, 1, 7, -1], &[5]);
+    check("one_hot", &[&labels], |t| {
+        ops::one_hot(&t[0], 4, -1, DType::F32)
+    });
+
+    let g = randn(&mut rng, &[5, 2, 3]);
+    let rows = Tensor::from_vec(vec![3i64, 0], [2], Device::Cpu).unwrap();
+    let repeated = Tensor::from_vec(vec![4i64, 0, 5, 2, 2], [5], Device::Cpu).unwrap();
+    check("scatter_add repeated", &[&g, &repeated], |t| {
+        ops::scatter_add(&t[0], &t[1], 0, 6)
+    });
+    check("scatter_add axis 1", &[&g, &rows], |t| {
+        ops::scatter_add(&t[0], &t[1], 1, 4)
+    });
+    // Many slices into few rows: the atomic adds contend.
+    let many = grid(&mut rng, &[4000, 8]);
+    let targets: Vec<i64> = rng.ints(4000, 0, 3).into_iter().map(i64::from).collect();
+    let targets = Tensor::from_vec(targets, [4000], Device::Cpu).unwrap();
+    check("scatter_add 4000 into 3", &[&many, &targets], |t| {
+        ops::scatter_add(&t[0], &t[1], 0, 3)
+    });
+}
+
+/// Gradients through gathers, slices and running sums (their adjoints are
+/// the scatter kernels and a reversed cumsum).
+fn index_gradients(x: &Tensor) -> Vec<Tensor> {
+    let device = x.device();
+    let idx = Tensor::from_vec(vec![2i64, 0, 2, 1], [4], Device::Cpu)
+        .unwrap()
+        .to_device(device)
+        .unwrap();
+    let tape = rkeras::autograd::Tape::new(false);
+    tape.enter();
+    tape.watch(x);
+    let picked = ops::take(x, &idx, Some(0)).unwrap();
+    let arg = ops::argmax(x, Some(1), true).unwrap();
+    let best = ops::take_along_axis(x, &arg, 1).unwrap();
+    let sliced = ops::slice_axis(x, 1, 3, 2, -2).unwrap();
+    let running = ops::cumsum(x, Some(1)).unwrap();
+    let terms = [
+        ops::sum(&ops::square(&picked).unwrap(), None, false).unwrap(),
+        ops::sum(&best, None, false).unwrap(),
+        ops::sum(&ops::exp(&sliced).unwrap(), None, false).unwrap(),
+        ops::mean(&ops::tanh(&running).unwrap(), None, false).unwrap(),
+    ];
+    let loss = terms
+        .iter()
+        .skip(1)
+        .fold(terms[0].clone(), |acc, t| ops::add(&acc, t).unwrap());
+    tape.exit();
+    let grads = tape.gradient(&loss, std::slice::from_ref(x), None).unwrap();
+    vec![grads[0].clone().unwrap()]
+}
+
+#[test]
+fn index_gradients_match() {
+    let mut rng = Lcg(15);
+    let x = randn(&mut rng, &[3, 4]);
+    let cpu = index_gradients(&x);
+    let gpu = index_gradients(&to_gpu(&x));
+    assert_close(
+        &gpu[0],
+        &cpu[0],
+        "gradient through take/take_along_axis/slice/cumsum",
+    );
+}
+
+#[test]
+fn cumsum_matches() {
+    let mut rng = Lcg(16);
+    let x = grid(&mut rng, &[4, 5, 6]);
+    for (name, v) in views(&x) {
+        for axis in [None, Some(0), Some(1), Some(2)] {
+            check(&format!("cumsum {name} axis {axis:?}"), &[&v], |t| {
+                ops::cumsum(&t[0], axis)
+            });
+        }
+    }
+    let i = cpu_i32(rng.ints(30, -9, 9), &[5, 6]);
+    check("cumsum i32", &[&i], |t| ops::cumsum(&t[0], Some(1)));
+    check("cumsum i64", &[&ops::cast(&i, DType::I64).unwrap()], |t| {
+        ops::cumsum(&t[0], Some(0))
+    });
+    let b = ops::less(&i, &Tensor::scalar(0i32, Device::Cpu).unwrap()).unwrap();
+    check("cumsum bool", &[&b], |t| ops::cumsum(&t[0], None));
+    check("cumsum 0-size", &[&cpu_f32(vec![], &[3, 0])], |t| {
+        ops::cumsum(&t[0], Some(0))
+    });
+    let long = randn(&mut rng, &[50_000]);
+    check("cumsum 50k", &[&long], |t| ops::cumsum(&t[0], None));
+}

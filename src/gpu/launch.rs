@@ -146,6 +146,13 @@ impl Launch {
         }
     }
 
+    /// Zeroes the first `words` elements of `buffer`.
+    pub(crate) fn clear(&mut self, buffer: &wgpu::Buffer, words: usize) {
+        if words > 0 {
+            self.encoder.clear_buffer(buffer, 0, Some(words as u64 * 4));
+        }
+    }
+
     /// Submits the recorded work (one submit per operation) and reports any
     /// error wgpu raised while recording it.
     pub(crate) fn submit(self) -> Result<()> {
