@@ -142,6 +142,9 @@ fn adapter_is_present() {
     let ctx = rkeras::gpu::context(0).expect("gpu:0 must exist (lavapipe in CI)");
     eprintln!("gpu:0 = {} ({:?})", ctx.info().name, ctx.info().backend);
     assert!(rkeras::gpu::is_available(0));
+    // llvmpipe must never become the default device.
+    let software = ctx.info().device_type == wgpu::DeviceType::Cpu;
+    assert_eq!(rkeras::gpu::is_hardware(0), !software);
 }
 
 #[test]
