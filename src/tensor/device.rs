@@ -54,8 +54,8 @@ thread_local! {
 }
 
 /// The device new tensors go to: the innermost scope, else the process
-/// default, else `RKERAS_DEVICE`, else the best available (GPU when one is
-/// present, CPU otherwise).
+/// default, else `RKERAS_DEVICE`, else the best available (a hardware GPU
+/// when one is present, CPU otherwise).
 pub fn default_device() -> Device {
     if let Some(d) = SCOPES.with(|s| s.borrow().last().copied()) {
         return d;
@@ -74,7 +74,9 @@ fn initial_device() -> Device {
             return device;
         }
     }
-    if crate::gpu::is_available(0) {
+    // A software adapter (llvmpipe) is slower than the CPU backend, so only
+    // real hardware becomes the default.
+    if crate::gpu::is_hardware(0) {
         Device::Gpu(0)
     } else {
         Device::Cpu
