@@ -4,20 +4,26 @@ Write ``import rkeras as keras`` and use the Keras API; tensors, kernels and
 autograd run in Rust (CPU SIMD kernels, wgpu GPU kernels).
 """
 
-from rkeras import config, ops, random, utils
-from rkeras._core import Tensor, Variable
+from rkeras import (
+    activations,
+    callbacks,
+    config,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    models,
+    ops,
+    random,
+    regularizers,
+    utils,
+)
+from rkeras._core import Tensor
+from rkeras.backend.keras_tensor import KerasTensor
+from rkeras.backend.variable import Variable
 from rkeras.config import device
 from rkeras.gradient_tape import GradientTape
+from rkeras.layers import Input, Layer
+from rkeras.models import Model, Sequential
 
 __version__ = "0.1.0"
-
-__all__ = [
-    "GradientTape",
-    "Tensor",
-    "Variable",
-    "config",
-    "device",
-    "ops",
-    "random",
-    "utils",
-]

@@ -1,6 +1,5 @@
 """Activation functions by name, as `keras.activations`."""
 
-
 from rkeras import ops
 
 
@@ -90,13 +89,31 @@ hard_swish = ops.hard_silu
 _BY_NAME = {
     name: fn
     for name, fn in {
-        "linear": linear, "relu": relu, "softmax": softmax, "log_softmax": log_softmax,
-        "gelu": gelu, "elu": elu, "leaky_relu": leaky_relu, "exponential": exponential,
-        "mish": mish, "hard_tanh": hard_tanh, "log_sigmoid": log_sigmoid, "celu": celu,
-        "squareplus": squareplus, "tanh_shrink": tanh_shrink, "sigmoid": sigmoid,
-        "tanh": tanh, "selu": selu, "softplus": softplus, "softsign": softsign,
-        "silu": silu, "swish": swish, "relu6": relu6, "hard_sigmoid": hard_sigmoid,
-        "hard_silu": hard_silu, "hard_swish": hard_swish,
+        "linear": linear,
+        "relu": relu,
+        "softmax": softmax,
+        "log_softmax": log_softmax,
+        "gelu": gelu,
+        "elu": elu,
+        "leaky_relu": leaky_relu,
+        "exponential": exponential,
+        "mish": mish,
+        "hard_tanh": hard_tanh,
+        "log_sigmoid": log_sigmoid,
+        "celu": celu,
+        "squareplus": squareplus,
+        "tanh_shrink": tanh_shrink,
+        "sigmoid": sigmoid,
+        "tanh": tanh,
+        "selu": selu,
+        "softplus": softplus,
+        "softsign": softsign,
+        "silu": silu,
+        "swish": swish,
+        "relu6": relu6,
+        "hard_sigmoid": hard_sigmoid,
+        "hard_silu": hard_silu,
+        "hard_swish": hard_swish,
     }.items()
 }
 _NAME_OF = {}
@@ -133,5 +150,3 @@ def serialize(activation):
 
 def deserialize(config):
     return get(config)
-
-

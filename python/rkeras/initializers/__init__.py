@@ -256,15 +256,37 @@ OrthogonalInitializer = Orthogonal
 IdentityInitializer = Identity
 
 _ALL = [
-    Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
-    GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal,
+    Zeros,
+    Ones,
+    Constant,
+    RandomNormal,
+    RandomUniform,
+    TruncatedNormal,
+    VarianceScaling,
+    GlorotUniform,
+    GlorotNormal,
+    HeNormal,
+    HeUniform,
+    LecunNormal,
+    LecunUniform,
+    Orthogonal,
     Identity,
 ]
 _BY_NAME = {cls.__name__: cls for cls in _ALL}
 _BY_NAME.update({to_snake_case(cls.__name__): cls for cls in _ALL})
-_BY_NAME.update({"zeros": Zeros, "ones": Ones, "constant": Constant, "uniform": RandomUniform,
-                 "normal": RandomNormal, "orthogonal": Orthogonal, "identity": Identity,
-                 "OrthogonalInitializer": Orthogonal, "IdentityInitializer": Identity})
+_BY_NAME.update(
+    {
+        "zeros": Zeros,
+        "ones": Ones,
+        "constant": Constant,
+        "uniform": RandomUniform,
+        "normal": RandomNormal,
+        "orthogonal": Orthogonal,
+        "identity": Identity,
+        "OrthogonalInitializer": Orthogonal,
+        "IdentityInitializer": Identity,
+    }
+)
 
 zeros, ones, constant = Zeros, Ones, Constant
 glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal

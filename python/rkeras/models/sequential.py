@@ -120,8 +120,12 @@ class Sequential(Model):
         if self._input_layer is not None:
             layers.append(_layer_config(self._input_layer))
         layers.extend(_layer_config(layer) for layer in self._stack)
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
-                "layers": layers}
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": self.dtype,
+            "layers": layers,
+        }
 
 
 def _layer_config(layer):
@@ -131,5 +135,3 @@ def _layer_config(layer):
         "config": layer.get_config(),
         "registered_name": None,
     }
-
-

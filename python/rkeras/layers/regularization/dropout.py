@@ -39,15 +39,20 @@ class Dropout(Layer):
             noise_shape = [
                 inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape)
             ]
-        return rk_random.dropout(inputs, self.rate, noise_shape=noise_shape,
-                                 seed=self.seed_generator)
+        return rk_random.dropout(
+            inputs, self.rate, noise_shape=noise_shape, seed=self.seed_generator
+        )
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed,
-                "noise_shape": self.noise_shape}
+        return {
+            **super().get_config(),
+            "rate": self.rate,
+            "seed": self.seed,
+            "noise_shape": self.noise_shape,
+        }
 
 
 class GaussianNoise(Layer):

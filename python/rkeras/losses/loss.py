@@ -1,0 +1,94 @@
+"""The `Loss` base class and Keras's reductions."""
+
+from rkeras import ops
+
+REDUCTIONS = ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight", "none", None)
+
+
+def _align_weights(values, sample_weight):
+    """Broadcasts `sample_weight` to `values`, squeezing or expanding a
+    trailing axis as Keras does."""
+    weight = ops.cast(sample_weight, "float32")
+    while weight.ndim > values.ndim and weight.shape[-1] == 1:
+        weight = ops.squeeze(weight, axis=-1)
+    while weight.ndim < values.ndim:
+        weight = ops.expand_dims(weight, axis=-1)
+    return weight
+
+
+def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
+    """Weights per-sample loss values and reduces them."""
+    values = ops.cast(values, "float32")
+    if sample_weight is not None:
+        weight = _align_weights(values, sample_weight)
+        values = values * weight
+    if reduction in (None, "none"):
+        return values
+    total = ops.sum(values)
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+        return total / ops.sum(ops.broadcast_to(weight, tuple(values.shape)))
+    count = max(values.size, 1)
+    return total / count
+
+
+class Loss:
+    """Base class of losses: `call(y_true, y_pred)` returns per-sample values.
+
+    Args:
+        name: the loss name.
+        reduction: `"sum_over_batch_size"` (default), `"sum"`, `"mean"`,
+            `"mean_with_sample_weight"` or `"none"`.
+        dtype: the computation dtype (float32).
+    """
+
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+        if reduction not in REDUCTIONS:
+            raise ValueError(
+                f"Invalid value for argument `reduction`. Expected one of {REDUCTIONS}. "
+                f"Received: reduction={reduction}"
+            )
+        self.name = name or _snake(type(self).__name__)
+        self.reduction = reduction
+        self.dtype = dtype or "float32"
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        y_pred = ops.convert_to_tensor(y_pred)
+        y_true = ops.convert_to_tensor(y_true)
+        return reduce_values(self.call(y_true, y_pred), sample_weight, self.reduction)
+
+    def call(self, y_true, y_pred):
+        raise NotImplementedError(f"Loss {type(self).__name__} must implement call()")
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class LossFunctionWrapper(Loss):
+    """A `Loss` around a function `fn(y_true, y_pred, **kwargs)`."""
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.fn = fn
+        self._fn_kwargs = kwargs
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), **self._fn_kwargs}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _snake(name):
+    from rkeras.utils.naming import to_snake_case
+
+    return to_snake_case(name)

@@ -1,0 +1,5 @@
+"""Models, as `keras.models`."""
+
+from rkeras.models.functional import Functional
+from rkeras.models.model import Model
+from rkeras.models.sequential import Sequential
