@@ -88,7 +88,9 @@ pub fn expm1(x: f32) -> f32 {
     } else if u == f32::INFINITY {
         u
     } else {
-        d * x / log(u)
+        // `x / log(u)` first: `d * x` overflows for x near 88 although
+        // the result is finite.
+        d * (x / log(u))
     }
 }
 
