@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 
-use super::{elements, simd, CpuStorage, PARALLEL_THRESHOLD};
+use super::{elements, simd, Arith, CpuStorage, PARALLEL_THRESHOLD};
 use crate::ops::kinds::ReduceOp;
 use crate::{bail, Layout, Result, Shape};
 
@@ -107,7 +107,7 @@ where
 
 fn reduce_generic<T>(op: ReduceOp, data: &[T], layout: &Layout, axes: &[usize]) -> Vec<T>
 where
-    T: crate::Element + Ord + std::iter::Sum + std::iter::Product,
+    T: crate::Element + Ord + Arith,
 {
     let (permuted, outer, inner) = split_axes(layout, axes);
     let gathered = elements(data, &permuted);
@@ -115,8 +115,8 @@ where
         .map(|o| {
             let run = gathered[o * inner..(o + 1) * inner].iter().copied();
             match op {
-                ReduceOp::Sum => run.sum(),
-                ReduceOp::Prod => run.product(),
+                ReduceOp::Sum => run.fold(T::from_f64(0.0), T::add),
+                ReduceOp::Prod => run.fold(T::from_f64(1.0), T::mul),
                 ReduceOp::Max => run.max().unwrap_or(T::from_f64(i64::MIN as f64)),
                 _ => run.min().unwrap_or(T::from_f64(i64::MAX as f64)),
             }
