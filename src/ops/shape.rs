@@ -6,6 +6,19 @@ use super::elementwise::sum_to_shape;
 use crate::autograd::record;
 use crate::{bail, DType, Layout, Result, Shape, Storage, Tensor};
 
+/// An already-resolved axis must exist (a bad one is an error, not a panic).
+fn check_axis(x: &Tensor, axis: usize, op: &str) -> Result<()> {
+    if axis >= x.rank() {
+        bail!(
+            Value,
+            "{op}: axis {axis} is out of bounds for a tensor of rank {} (shape {})",
+            x.rank(),
+            x.shape()
+        );
+    }
+    Ok(())
+}
+
 /// Resolves one `-1` in a requested shape.
 fn resolve_shape(x: &Tensor, shape: &[isize]) -> Result<Shape> {
     let unknown: Vec<usize> = (0..shape.len()).filter(|&i| shape[i] == -1).collect();
@@ -103,6 +116,13 @@ pub fn transpose(x: &Tensor, axes: Option<&[isize]>) -> Result<Tensor> {
 
 /// Swaps the last two axes (a matrix transpose of each batch entry).
 pub fn matrix_transpose(x: &Tensor) -> Result<Tensor> {
+    if x.rank() < 2 {
+        bail!(
+            Value,
+            "matrix_transpose: expected a tensor of rank 2 or more, got shape {}",
+            x.shape()
+        );
+    }
     let r = x.rank() as isize;
     let mut axes: Vec<isize> = (0..r).collect();
     axes.swap(r as usize - 2, r as usize - 1);
@@ -152,6 +172,7 @@ pub fn broadcast_to(x: &Tensor, shape: &[usize]) -> Result<Tensor> {
 
 /// Reverses `axis` (a negative-stride view).
 pub fn flip(x: &Tensor, axis: usize) -> Result<Tensor> {
+    check_axis(x, axis, "flip")?;
     let n = x.dims()[axis];
     if n == 0 {
         return Ok(x.clone());
@@ -176,6 +197,7 @@ pub fn slice_axis(
     if step == 0 {
         bail!(Value, "slice step cannot be zero");
     }
+    check_axis(x, axis, "slice")?;
     let n = x.dims()[axis];
     let last = start as isize + (len as isize - 1) * step;
     if len > 0 && (start >= n || last < 0 || last >= n as isize) {
@@ -202,6 +224,7 @@ pub fn slice_axis(
 
 /// Position `index` of `axis`, removing that axis.
 pub fn index_axis(x: &Tensor, axis: usize, index: isize) -> Result<Tensor> {
+    check_axis(x, axis, "index_axis")?;
     let n = x.dims()[axis] as isize;
     let i = if index < 0 { index + n } else { index };
     if i < 0 || i >= n {
