@@ -113,7 +113,7 @@ impl Tape {
         sources: &[Tensor],
         output_gradient: Option<&Tensor>,
     ) -> Result<Vec<Option<Tensor>>> {
-        let (nodes, was_recording) = {
+        let (nodes, was_recording, watched) = {
             let mut state = self.state();
             if state.used && !state.persistent {
                 bail!(
@@ -131,9 +131,16 @@ impl Tape {
             };
             let was_recording = state.recording;
             state.recording = false;
-            (nodes, was_recording)
+            // As in TensorFlow, a source the tape does not watch (directly
+            // or as a recorded op's output) gets no gradient, even when an
+            // op that also read a watched tensor used it.
+            let watched: Vec<bool> = sources
+                .iter()
+                .map(|s| state.watched.contains(&s.id()))
+                .collect();
+            (nodes, was_recording, watched)
         };
-        let result = backward_pass(&nodes, target, sources, output_gradient);
+        let result = backward_pass(&nodes, target, sources, &watched, output_gradient);
         let mut state = self.state();
         state.recording = was_recording;
         if !state.persistent {
@@ -147,16 +154,23 @@ fn backward_pass(
     nodes: &[Arc<Node>],
     target: &Tensor,
     sources: &[Tensor],
+    watched: &[bool],
     output_gradient: Option<&Tensor>,
 ) -> Result<Vec<Option<Tensor>>> {
+    let live: Vec<TensorId> = sources
+        .iter()
+        .zip(watched)
+        .filter(|&(_, &w)| w)
+        .map(|(s, _)| s.id())
+        .collect();
     // Tensors that depend on some source: only their nodes need running.
-    let mut reachable: HashSet<TensorId> = sources.iter().map(Tensor::id).collect();
+    let mut reachable: HashSet<TensorId> = live.iter().copied().collect();
     for node in nodes {
         if node.inputs.iter().any(|i| reachable.contains(i)) {
             reachable.insert(node.output);
         }
     }
-    let source_ids: HashSet<TensorId> = sources.iter().map(Tensor::id).collect();
+    let source_ids: HashSet<TensorId> = live.into_iter().collect();
     let mut grads: HashMap<TensorId, Tensor> = HashMap::new();
     if reachable.contains(&target.id()) {
         let seed = match output_gradient {
@@ -185,7 +199,8 @@ fn backward_pass(
     }
     Ok(sources
         .iter()
-        .map(|s| grads.get(&s.id()).cloned())
+        .zip(watched)
+        .map(|(s, &w)| if w { grads.get(&s.id()).cloned() } else { None })
         .collect())
 }
 
