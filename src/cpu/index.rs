@@ -121,11 +121,7 @@ impl CpuStorage {
     }
 
     pub fn cumsum(&self, layout: &Layout, axis: usize) -> Result<CpuStorage> {
-        fn run<T: Arith>(
-            v: &[T],
-            layout: &Layout,
-            axis: usize,
-        ) -> Vec<T> {
+        fn run<T: Arith>(v: &[T], layout: &Layout, axis: usize) -> Vec<T> {
             let (outer, len, inner) = split_at_axis(layout.dims(), axis);
             let mut out = elements(v, layout).into_owned();
             for o in 0..outer {

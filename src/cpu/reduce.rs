@@ -157,7 +157,9 @@ where
     if data.len() < PARALLEL_THRESHOLD || width < 2 * MIN_ROW_WIDTH * threads {
         columns(0, &mut acc);
     } else {
-        let per_task = (width / (4 * threads)).max(256).next_multiple_of(MIN_ROW_WIDTH);
+        let per_task = (width / (4 * threads))
+            .max(256)
+            .next_multiple_of(MIN_ROW_WIDTH);
         acc.par_chunks_mut(per_task)
             .enumerate()
             .for_each(|(i, out)| columns(i * per_task, out));

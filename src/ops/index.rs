@@ -25,21 +25,14 @@ fn wrap_indices(indices: &Tensor, len: usize) -> Result<Tensor> {
     // Only indices in [-len, 0) wrap; others stay as given, so the range
     // error names the index the caller wrote.
     let wrapped = add(&idx, &n)?;
-    let wraps = super::logical_and(
-        &less(&idx, &zero)?,
-        &super::greater_equal(&wrapped, &zero)?,
-    )?;
+    let wraps = super::logical_and(&less(&idx, &zero)?, &super::greater_equal(&wrapped, &zero)?)?;
     where_(&wraps, &wrapped, &idx)
 }
 
 /// Names the op and both shapes in an index error from a kernel, which
 /// knows neither.
 fn name_index_error(op: &str, x: &Tensor, indices: &Tensor) -> impl FnOnce(Error) -> Error {
-    let context = format!(
-        "(x shape {}, indices shape {})",
-        x.shape(),
-        indices.shape()
-    );
+    let context = format!("(x shape {}, indices shape {})", x.shape(), indices.shape());
     let op = op.to_string();
     move |e| match e {
         Error::Index(m) => Error::Index(format!("{op}: {m} {context}")),
