@@ -73,7 +73,7 @@ fn non_persistent_tape_is_single_use_and_frees_nodes() {
     tape.watch(&x);
     let y = ops::sum(&ops::exp(&x).unwrap(), None, false).unwrap();
     tape.exit();
-    assert!(tape.len() > 0);
+    assert!(!tape.is_empty());
     assert!(grad1(&tape, &y, &x).is_some());
     assert_eq!(
         tape.len(),

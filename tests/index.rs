@@ -147,30 +147,30 @@ fn index_gradients() {
     gradcheck(
         "take axis 0 (repeats)",
         |xs| ops::take(&xs[0], &idx, Some(0)),
-        &[x.clone()],
+        std::slice::from_ref(&x),
     );
     let idx2 = ti64(vec![2, 0, 2, 1], &[2, 2]);
     gradcheck(
         "take axis 1, 2-d indices",
         |xs| ops::take(&xs[0], &idx2, Some(1)),
-        &[x.clone()],
+        std::slice::from_ref(&x),
     );
     gradcheck(
         "take flat",
         |xs| ops::take(&xs[0], &idx2, None),
-        &[x.clone()],
+        std::slice::from_ref(&x),
     );
     let ia = ti64(vec![0, 2, 2, 1, 0, 0, 1, 1, 2, 0, 0, 0], &[4, 3]);
     gradcheck(
         "take_along_axis",
         |xs| ops::take_along_axis(&xs[0], &ia, 1),
-        &[x.clone()],
+        std::slice::from_ref(&x),
     );
     let ib = ti64(vec![3, 0, 1, 1, 2, 3], &[2, 3]);
     gradcheck(
         "take_along_axis 0",
         |xs| ops::take_along_axis(&xs[0], &ib, 0),
-        &[x.clone()],
+        std::slice::from_ref(&x),
     );
     let ic = ti64(vec![3, 0], &[2, 1]);
     gradcheck(

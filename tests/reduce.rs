@@ -1,5 +1,7 @@
 //! Reductions: every axis set, keepdims, layouts; gradients.
 
+#![allow(clippy::type_complexity)]
+
 mod common;
 
 use common::*;
@@ -191,7 +193,7 @@ fn large_sums_are_accurate() {
     );
     let x = tf(vec![0.1; n], &[10, n / 10]);
     let s = ops::sum(&x, Some(&[1]), false).unwrap();
-    assert_close(&f32s(&s), &vec![exact / 10.0; 10], "row sums");
+    assert_close(&f32s(&s), &[exact / 10.0; 10], "row sums");
 }
 
 #[test]

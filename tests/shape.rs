@@ -487,7 +487,7 @@ fn shape_errors() {
         &["concatenate", "(2, 3)", "(3,)"],
     );
     expect_err(
-        ops::concatenate(&[x.clone()], 2),
+        ops::concatenate(std::slice::from_ref(&x), 2),
         is_value,
         &["concatenate", "axis 2"],
     );

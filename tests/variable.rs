@@ -95,7 +95,7 @@ fn copy_on_write_when_a_tape_holds_the_old_value() {
     let y = ops::sum(&ops::square(&x).unwrap(), None, false).unwrap();
     tape.exit();
     v2.assign_sub(&tf(vec![5.0, 5.0], &[2])).unwrap();
-    let g = tape.gradient(&y, &[x.clone()], None).unwrap();
+    let g = tape.gradient(&y, std::slice::from_ref(&x), None).unwrap();
     assert_eq!(f32s(g[0].as_ref().unwrap()), vec![2.0, 4.0]);
     assert_eq!(f32s(&x), vec![1.0, 2.0]);
 }

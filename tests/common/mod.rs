@@ -317,7 +317,7 @@ pub fn gradcheck_tol(
             plus[j] += eps;
             minus[j] -= eps;
             let h = plus[j] as f64 - minus[j] as f64;
-            let mut with = |v: &Vec<f32>| {
+            let with = |v: &Vec<f32>| {
                 let mut args = xs.clone();
                 args[i] = tf(v.clone(), dims);
                 weighted_loss(&f, &args, &r)
