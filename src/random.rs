@@ -34,10 +34,31 @@ pub fn uniform(
     let mut rng = key.rng();
     let n: usize = shape.iter().product();
     let span = maxval - minval;
+    // Rounding to f32 can land on maxval itself; the interval is half-open.
+    let top = maxval as f32;
+    let below_top = f32_below(top);
     let values: Vec<f32> = (0..n)
-        .map(|_| (minval + span * rng.random::<f64>()) as f32)
+        .map(|_| {
+            let v = (minval + span * rng.random::<f64>()) as f32;
+            if v >= top && below_top >= minval as f32 {
+                below_top
+            } else {
+                v
+            }
+        })
         .collect();
     Tensor::from_vec(values, shape.to_vec(), device)
+}
+
+/// The largest f32 below `x` (for finite `x`).
+fn f32_below(x: f32) -> f32 {
+    if x > 0.0 {
+        f32::from_bits(x.to_bits() - 1)
+    } else if x == 0.0 {
+        -f32::from_bits(1)
+    } else {
+        f32::from_bits(x.to_bits() + 1)
+    }
 }
 
 /// Standard normal draws by the Box-Muller transform.
@@ -123,7 +144,14 @@ pub fn dropout(
         bail!(Value, "dropout: rate must be in [0, 1), got {rate}");
     }
     let mask_shape = noise_shape.unwrap_or(x.dims());
-    Shape::from(mask_shape).broadcast(x.shape(), "dropout")?;
+    if &Shape::from(mask_shape).broadcast(x.shape(), "dropout")? != x.shape() {
+        bail!(
+            Shape,
+            "dropout: noise_shape {} does not broadcast to the input shape {}",
+            Shape::from(mask_shape),
+            x.shape()
+        );
+    }
     let u = uniform(mask_shape, 0.0, 1.0, key, x.device())?;
     let keep = ops::cast(
         &ops::greater_equal(&u, &Tensor::scalar(rate as f32, x.device())?)?,

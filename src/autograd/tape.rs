@@ -121,7 +121,7 @@ impl Tape {
         sources: &[Tensor],
         output_gradient: Option<&Tensor>,
     ) -> Result<Vec<Option<Tensor>>> {
-        let (nodes, was_recording, watched_sources) = {
+        let (nodes, was_recording, watched) = {
             let mut state = self.state();
             if state.used && !state.persistent {
                 bail!(
@@ -139,24 +139,16 @@ impl Tape {
             };
             let was_recording = state.recording;
             state.recording = false;
-            // A source this tape never watched gets no gradient (`None`),
-            // even when a recorded op used it next to a watched tensor.
-            let watched_sources: Vec<Tensor> = sources
+            // As in TensorFlow, a source the tape does not watch (directly
+            // or as a recorded op's output) gets no gradient, even when an
+            // op that also read a watched tensor used it.
+            let watched: Vec<bool> = sources
                 .iter()
-                .filter(|s| state.watched.contains(&s.id()))
-                .cloned()
+                .map(|s| state.watched.contains(&s.id()))
                 .collect();
-            (nodes, was_recording, watched_sources)
+            (nodes, was_recording, watched)
         };
-        let result =
-            backward_pass(&nodes, target, &watched_sources, output_gradient).map(|grads| {
-                let by_id: HashMap<TensorId, Option<Tensor>> =
-                    watched_sources.iter().map(Tensor::id).zip(grads).collect();
-                sources
-                    .iter()
-                    .map(|s| by_id.get(&s.id()).cloned().flatten())
-                    .collect()
-            });
+        let result = backward_pass(&nodes, target, sources, &watched, output_gradient);
         let mut state = self.state();
         state.recording = was_recording;
         if !state.persistent {
@@ -170,16 +162,23 @@ fn backward_pass(
     nodes: &[Arc<Node>],
     target: &Tensor,
     sources: &[Tensor],
+    watched: &[bool],
     output_gradient: Option<&Tensor>,
 ) -> Result<Vec<Option<Tensor>>> {
+    let live: Vec<TensorId> = sources
+        .iter()
+        .zip(watched)
+        .filter(|&(_, &w)| w)
+        .map(|(s, _)| s.id())
+        .collect();
     // Tensors that depend on some source: only their nodes need running.
-    let mut reachable: HashSet<TensorId> = sources.iter().map(Tensor::id).collect();
+    let mut reachable: HashSet<TensorId> = live.iter().copied().collect();
     for node in nodes {
         if node.inputs.iter().any(|i| reachable.contains(i)) {
             reachable.insert(node.output);
         }
     }
-    let source_ids: HashSet<TensorId> = sources.iter().map(Tensor::id).collect();
+    let source_ids: HashSet<TensorId> = live.into_iter().collect();
     let mut grads: HashMap<TensorId, Tensor> = HashMap::new();
     if reachable.contains(&target.id()) {
         let seed = match output_gradient {
@@ -208,7 +207,8 @@ fn backward_pass(
     }
     Ok(sources
         .iter()
-        .map(|s| grads.get(&s.id()).cloned())
+        .zip(watched)
+        .map(|(s, &w)| if w { grads.get(&s.id()).cloned() } else { None })
         .collect())
 }
 

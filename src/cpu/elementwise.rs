@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::{elements, math, simd, CpuStorage, CHUNK, PARALLEL_THRESHOLD};
+use super::{elements, math, simd, Arith, CpuStorage, CHUNK, PARALLEL_THRESHOLD};
 use crate::ops::kinds::{BinaryOp, UnaryOp};
 use crate::{bail, Layout, Result};
 
@@ -117,23 +117,17 @@ fn unary_f32(op: UnaryOp, src: &[f32]) -> Vec<f32> {
 
 fn unary_int<T>(op: UnaryOp, src: &[T]) -> Result<Vec<T>>
 where
-    T: Copy
-        + Ord
-        + Default
-        + Send
-        + Sync
-        + std::ops::Neg<Output = T>
-        + std::ops::Mul<Output = T>
-        + From<i8>,
+    T: Arith + Ord + Default + From<i8>,
 {
     let zero = T::default();
     Ok(match op {
-        UnaryOp::Neg => map_parallel(src, |x: T| -x),
-        UnaryOp::Abs => map_parallel(src, |x: T| x.max(-x)),
+        UnaryOp::Neg => map_parallel(src, |x: T| x.neg()),
+        // abs(MIN) wraps to MIN, as in NumPy.
+        UnaryOp::Abs => map_parallel(src, move |x: T| if x < zero { x.neg() } else { x }),
         UnaryOp::Sign => map_parallel(src, move |x: T| {
             T::from(((x > zero) as i8) - ((x < zero) as i8))
         }),
-        UnaryOp::Square => map_parallel(src, |x: T| x * x),
+        UnaryOp::Square => map_parallel(src, |x: T| x.mul(x)),
         UnaryOp::Relu => map_parallel(src, move |x: T| x.max(zero)),
         _ => bail!(
             DType,
@@ -170,20 +164,12 @@ fn float_binary(op: BinaryOp, a: &[f32], al: &Layout, b: &[f32], bl: &Layout) ->
 
 fn int_binary<T>(op: BinaryOp, a: &[T], al: &Layout, b: &[T], bl: &Layout) -> Vec<T>
 where
-    T: Copy
-        + Ord
-        + Default
-        + Send
-        + Sync
-        + std::ops::Add<Output = T>
-        + std::ops::Sub<Output = T>
-        + std::ops::Mul<Output = T>
-        + num_like::IntOps,
+    T: Arith + Ord + Default + num_like::IntOps,
 {
     match op {
-        BinaryOp::Add => broadcast_map(a, al, b, bl, |x: T, y: T| x + y),
-        BinaryOp::Sub => broadcast_map(a, al, b, bl, |x: T, y: T| x - y),
-        BinaryOp::Mul => broadcast_map(a, al, b, bl, |x: T, y: T| x * y),
+        BinaryOp::Add => broadcast_map(a, al, b, bl, |x: T, y: T| x.add(y)),
+        BinaryOp::Sub => broadcast_map(a, al, b, bl, |x: T, y: T| x.sub(y)),
+        BinaryOp::Mul => broadcast_map(a, al, b, bl, |x: T, y: T| x.mul(y)),
         BinaryOp::Div => broadcast_map(a, al, b, bl, |x: T, y: T| x.floor_div(y)),
         BinaryOp::Pow => broadcast_map(a, al, b, bl, |x: T, y: T| x.int_pow(y)),
         BinaryOp::Maximum => broadcast_map(a, al, b, bl, |x: T, y: T| x.max(y)),
@@ -240,7 +226,13 @@ mod num_like {
                     if b == 0 {
                         0
                     } else {
-                        self.div_euclid(b)
+                        // Floor division, as NumPy's `//` (MIN // -1 wraps).
+                        let q = self.wrapping_div(b);
+                        if (self.wrapping_rem(b) != 0) && ((self < 0) != (b < 0)) {
+                            q - 1
+                        } else {
+                            q
+                        }
                     }
                 }
                 fn int_pow(self, b: Self) -> Self {

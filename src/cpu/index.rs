@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::{elements, index_values, map_same_dtype, CpuStorage};
+use super::{elements, index_values, map_same_dtype, Arith, CpuStorage};
 use crate::{bail, Layout, Result};
 
 /// `(outer, axis length, inner)` of a shape split at `axis`.
@@ -121,18 +121,14 @@ impl CpuStorage {
     }
 
     pub fn cumsum(&self, layout: &Layout, axis: usize) -> Result<CpuStorage> {
-        fn run<T: Copy + std::ops::Add<Output = T>>(
-            v: &[T],
-            layout: &Layout,
-            axis: usize,
-        ) -> Vec<T> {
+        fn run<T: Arith>(v: &[T], layout: &Layout, axis: usize) -> Vec<T> {
             let (outer, len, inner) = split_at_axis(layout.dims(), axis);
             let mut out = elements(v, layout).into_owned();
             for o in 0..outer {
                 for i in 1..len {
                     let (prev, cur) = ((o * len + i - 1) * inner, (o * len + i) * inner);
                     for r in 0..inner {
-                        out[cur + r] = out[cur + r] + out[prev + r];
+                        out[cur + r] = out[cur + r].add(out[prev + r]);
                     }
                 }
             }

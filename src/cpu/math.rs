@@ -16,14 +16,20 @@ fn pow2i(k: i32) -> f32 {
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     let xc = x.clamp(-104.0, 89.0);
-    let n = (xc * LOG2_E + ROUND_MAGIC) - ROUND_MAGIC;
+    // t = n + 1.5 * 2^23 exactly, so n is both `t - MAGIC` (as a float)
+    // and the low mantissa bits of t (as an integer). Reading the bits
+    // instead of `n as i32` matters: Rust's saturating float-to-int cast
+    // is scalarized by LLVM and kept every exp-based kernel from
+    // vectorizing.
+    let t = xc * LOG2_E + ROUND_MAGIC;
+    let n = t - ROUND_MAGIC;
+    let ni = t.to_bits() as i32 - ROUND_MAGIC.to_bits() as i32;
     let r = xc - n * LN2_HI - n * LN2_LO;
     let p = 1.0
         + r * (1.0
             + r * (0.5
                 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
     // Scale in two steps so 2^n stays a normal float at both ends.
-    let ni = n as i32;
     let a = ni >> 1;
     let y = p * pow2i(a) * pow2i(ni - a);
     if x.is_nan() {
@@ -88,7 +94,9 @@ pub fn expm1(x: f32) -> f32 {
     } else if u == f32::INFINITY {
         u
     } else {
-        d * x / log(u)
+        // `x / log(u)` first: `d * x` overflows for x near 88 although
+        // the result is finite.
+        d * (x / log(u))
     }
 }
 
@@ -124,14 +132,19 @@ pub fn sigmoid(x: f32) -> f32 {
 pub fn erf(x: f32) -> f32 {
     let a = x.abs();
     let a2 = a * a;
-    // Maclaurin series to x^19 for |x| < 1 (next term < 2e-8).
-    let mut power = a;
-    let mut sum = a;
-    for k in 1..10 {
-        power = -power * a2 / k as f32;
-        sum += power / (2 * k + 1) as f32;
-    }
-    let near = sum * std::f32::consts::FRAC_2_SQRT_PI;
+    // Maclaurin series to x^19 for |x| < 1 (next term < 2e-8), in Horner
+    // form: the coefficients are (-1)^k / (k! (2k + 1)), constants, so the
+    // loop has no divisions and vectorizes.
+    let series = 1.0
+        + a2 * (-1.0 / 3.0
+            + a2 * (1.0 / 10.0
+                + a2 * (-1.0 / 42.0
+                    + a2 * (1.0 / 216.0
+                        + a2 * (-1.0 / 1320.0
+                            + a2 * (1.0 / 9360.0
+                                + a2 * (-1.0 / 75600.0
+                                    + a2 * (1.0 / 685_440.0 + a2 * (-1.0 / 6_894_720.0)))))))));
+    let near = a * series * std::f32::consts::FRAC_2_SQRT_PI;
     // Abramowitz & Stegun 7.1.26 for |x| >= 1 (absolute error 1.5e-7).
     let t = 1.0 / (1.0 + 0.327_591_1 * a);
     let poly = t

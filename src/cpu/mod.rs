@@ -21,6 +21,51 @@ pub(crate) const PARALLEL_THRESHOLD: usize = 1 << 15;
 /// Elements per rayon task in elementwise kernels.
 pub(crate) const CHUNK: usize = 1 << 14;
 
+/// Arithmetic that wraps on integer overflow, as NumPy's does, instead of
+/// panicking (debug builds) or relying on release-mode wrapping; float32
+/// uses the ordinary operators.
+pub(crate) trait Arith: Copy + Send + Sync {
+    fn add(self, b: Self) -> Self;
+    fn sub(self, b: Self) -> Self;
+    fn mul(self, b: Self) -> Self;
+    fn neg(self) -> Self;
+}
+
+impl Arith for f32 {
+    fn add(self, b: Self) -> Self {
+        self + b
+    }
+    fn sub(self, b: Self) -> Self {
+        self - b
+    }
+    fn mul(self, b: Self) -> Self {
+        self * b
+    }
+    fn neg(self) -> Self {
+        -self
+    }
+}
+
+macro_rules! wrapping_arith {
+    ($($t:ty),*) => {$(
+        impl Arith for $t {
+            fn add(self, b: Self) -> Self {
+                self.wrapping_add(b)
+            }
+            fn sub(self, b: Self) -> Self {
+                self.wrapping_sub(b)
+            }
+            fn mul(self, b: Self) -> Self {
+                self.wrapping_mul(b)
+            }
+            fn neg(self) -> Self {
+                self.wrapping_neg()
+            }
+        }
+    )*};
+}
+wrapping_arith!(i32, i64);
+
 /// A tensor's data in host memory, row-major, one variant per dtype.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CpuStorage {

@@ -1,13 +1,15 @@
 //! Reductions over any set of axes.
 //!
 //! The layout is permuted so kept axes come first and reduced axes last;
-//! then each output element folds one run of the (gathered) input. When the
-//! reduced axes lead a contiguous tensor (`sum(x, axis=0)`, the bias
-//! gradient) whole rows are accumulated instead, which vectorizes.
+//! then each output element folds one run of the (gathered) input,
+//! pairwise, so float sums stay accurate over millions of elements. When
+//! the reduced axes lead a contiguous tensor with rows of at least 16
+//! (`sum(x, axis=0)`, the bias gradient) whole rows are accumulated
+//! instead, which vectorizes.
 
 use rayon::prelude::*;
 
-use super::{elements, simd, CpuStorage, PARALLEL_THRESHOLD};
+use super::{elements, simd, Arith, CpuStorage, CHUNK, PARALLEL_THRESHOLD};
 use crate::ops::kinds::ReduceOp;
 use crate::{bail, Layout, Result, Shape};
 
@@ -69,6 +71,16 @@ fn reduce_f32(op: ReduceOp, data: &[f32], layout: &Layout, axes: &[usize]) -> Ve
     }
 }
 
+/// Leading reductions accumulate whole rows; below this row width the
+/// per-output fold over a gathered run is faster and vectorizes better.
+const MIN_ROW_WIDTH: usize = 16;
+/// Runs up to this long are folded in one SIMD pass; longer runs are split
+/// in halves (pairwise), so rounding error grows with log(n), not n.
+const FOLD_BLOCK: usize = 4096;
+/// Rows accumulated into a partial row before it joins the total, for the
+/// same reason in leading reductions.
+const ROW_BLOCK: usize = 256;
+
 fn reduce_with<F>(op: ReduceOp, data: &[f32], layout: &Layout, axes: &[usize], f: F) -> Vec<f32>
 where
     F: Fn(f32, f32) -> f32 + Copy + Send + Sync,
@@ -76,15 +88,10 @@ where
     let init = identity(op);
     let leading = axes.iter().enumerate().all(|(i, &a)| i == a);
     if let (true, Some(range)) = (leading, layout.contiguous_range()) {
-        // Reduced axes lead: fold whole rows into one accumulator row.
         let width: usize = layout.dims()[axes.len()..].iter().product();
-        let mut acc = vec![init; width];
-        if width > 0 {
-            for row in data[range].chunks_exact(width) {
-                simd::accumulate(&mut acc, row, f);
-            }
+        if width >= MIN_ROW_WIDTH {
+            return reduce_leading(&data[range], width, init, f);
         }
-        return acc;
     }
     let (permuted, outer, inner) = split_axes(layout, axes);
     let gathered = elements(data, &permuted);
@@ -92,22 +99,77 @@ where
     if inner == 0 {
         return out;
     }
-    let fold = |(o, run): (&mut f32, &[f32])| *o = simd::fold(run, init, f);
+    let fold = |(o, run): (&mut f32, &[f32])| *o = fold_pairwise(run, init, f);
+    let threads = rayon::current_num_threads();
     if gathered.len() < PARALLEL_THRESHOLD {
         out.iter_mut()
             .zip(gathered.chunks_exact(inner))
             .for_each(fold);
-    } else {
+    } else if outer >= 4 * threads || inner < 2 * CHUNK {
         out.par_iter_mut()
             .zip(gathered.par_chunks_exact(inner))
             .for_each(fold);
+    } else {
+        // Few long runs (a full reduction): split each run across threads
+        // at fixed chunk boundaries, so the result does not depend on the
+        // thread count.
+        for (o, run) in out.iter_mut().zip(gathered.chunks_exact(inner)) {
+            let partials: Vec<f32> = run
+                .par_chunks(CHUNK)
+                .map(|c| fold_pairwise(c, init, f))
+                .collect();
+            *o = fold_pairwise(&partials, init, f);
+        }
     }
     out
 }
 
+/// `f` folded over `src`, pairwise above `FOLD_BLOCK` elements.
+fn fold_pairwise<F: Fn(f32, f32) -> f32 + Copy>(src: &[f32], init: f32, f: F) -> f32 {
+    if src.len() <= FOLD_BLOCK {
+        return simd::fold(src, init, f);
+    }
+    let half = (src.len() / 2).div_ceil(FOLD_BLOCK) * FOLD_BLOCK;
+    let (left, right) = src.split_at(half);
+    f(fold_pairwise(left, init, f), fold_pairwise(right, init, f))
+}
+
+/// Reduces the leading rows of a `(rows, width)` run into one row. Columns
+/// are split across threads; rows are summed in blocks of `ROW_BLOCK`.
+fn reduce_leading<F>(data: &[f32], width: usize, init: f32, f: F) -> Vec<f32>
+where
+    F: Fn(f32, f32) -> f32 + Copy + Send + Sync,
+{
+    let columns = |start: usize, out: &mut [f32]| {
+        let w = out.len();
+        let mut partial = vec![init; w];
+        for (i, row) in data.chunks_exact(width).enumerate() {
+            simd::accumulate(&mut partial, &row[start..start + w], f);
+            if (i + 1) % ROW_BLOCK == 0 {
+                simd::accumulate(out, &partial, f);
+                partial.fill(init);
+            }
+        }
+        simd::accumulate(out, &partial, f);
+    };
+    let mut acc = vec![init; width];
+    let threads = rayon::current_num_threads();
+    if data.len() < PARALLEL_THRESHOLD || width < 2 * MIN_ROW_WIDTH * threads {
+        columns(0, &mut acc);
+    } else {
+        let per_task = (width / (4 * threads))
+            .max(256)
+            .next_multiple_of(MIN_ROW_WIDTH);
+        acc.par_chunks_mut(per_task)
+            .enumerate()
+            .for_each(|(i, out)| columns(i * per_task, out));
+    }
+    acc
+}
+
 fn reduce_generic<T>(op: ReduceOp, data: &[T], layout: &Layout, axes: &[usize]) -> Vec<T>
 where
-    T: crate::Element + Ord + std::iter::Sum + std::iter::Product,
+    T: crate::Element + Ord + Arith,
 {
     let (permuted, outer, inner) = split_axes(layout, axes);
     let gathered = elements(data, &permuted);
@@ -115,8 +177,8 @@ where
         .map(|o| {
             let run = gathered[o * inner..(o + 1) * inner].iter().copied();
             match op {
-                ReduceOp::Sum => run.sum(),
-                ReduceOp::Prod => run.product(),
+                ReduceOp::Sum => run.fold(T::from_f64(0.0), T::add),
+                ReduceOp::Prod => run.fold(T::from_f64(1.0), T::mul),
                 ReduceOp::Max => run.max().unwrap_or(T::from_f64(i64::MIN as f64)),
                 _ => run.min().unwrap_or(T::from_f64(i64::MAX as f64)),
             }

@@ -212,7 +212,13 @@ pub fn sum_to_shape(g: &Tensor, shape: &Shape) -> Result<Tensor> {
     if g.shape() == shape {
         return Ok(g.clone());
     }
-    let extra = g.rank() - shape.rank();
+    let Some(extra) = g.rank().checked_sub(shape.rank()) else {
+        bail!(
+            Shape,
+            "sum_to_shape: cannot sum a gradient of shape {} down to shape {shape}",
+            g.shape()
+        );
+    };
     let axes: Vec<isize> = (0..g.rank())
         .filter(|&a| a < extra || (shape.dims()[a - extra] == 1 && g.dims()[a] != 1))
         .map(|a| a as isize)

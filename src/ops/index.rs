@@ -2,7 +2,7 @@
 
 use super::{add, broadcast_to, cast, common_device, equal, less, reshape, where_};
 use crate::autograd::record;
-use crate::{bail, DType, Device, Result, Shape, Tensor};
+use crate::{bail, DType, Device, Error, Result, Shape, Tensor};
 
 /// Indices as an integer tensor with negatives counted from the end.
 fn wrap_indices(indices: &Tensor, len: usize) -> Result<Tensor> {
@@ -22,13 +22,29 @@ fn wrap_indices(indices: &Tensor, len: usize) -> Result<Tensor> {
     let idx = cast(indices, dtype)?;
     let n = cast(&Tensor::scalar(len as i64, Device::Cpu)?, dtype)?.to_device(device)?;
     let zero = cast(&Tensor::scalar(0i64, Device::Cpu)?, dtype)?.to_device(device)?;
-    where_(&less(&idx, &zero)?, &add(&idx, &n)?, &idx)
+    // Only indices in [-len, 0) wrap; others stay as given, so the range
+    // error names the index the caller wrote.
+    let wrapped = add(&idx, &n)?;
+    let wraps = super::logical_and(&less(&idx, &zero)?, &super::greater_equal(&wrapped, &zero)?)?;
+    where_(&wraps, &wrapped, &idx)
+}
+
+/// Names the op and both shapes in an index error from a kernel, which
+/// knows neither.
+fn name_index_error(op: &str, x: &Tensor, indices: &Tensor) -> impl FnOnce(Error) -> Error {
+    let context = format!("(x shape {}, indices shape {})", x.shape(), indices.shape());
+    let op = op.to_string();
+    move |e| match e {
+        Error::Index(m) => Error::Index(format!("{op}: {m} {context}")),
+        other => other,
+    }
 }
 
 /// Elements of `x` at `indices` along `axis` (`None` flattens `x`); the
 /// result's `axis` is replaced by the indices' shape.
 pub fn take(x: &Tensor, indices: &Tensor, axis: Option<isize>) -> Result<Tensor> {
     common_device("take", &[x, indices])?;
+    let user_x = x;
     let (x, axis) = match axis {
         None => (reshape(x, &[x.numel()])?, 0),
         Some(a) => (x.clone(), x.shape().axis(a, "take")?),
@@ -37,7 +53,8 @@ pub fn take(x: &Tensor, indices: &Tensor, axis: Option<isize>) -> Result<Tensor>
     let idx = wrap_indices(indices, len)?;
     let storage = x
         .storage()
-        .gather(x.layout(), axis, idx.storage(), idx.layout())?;
+        .gather(x.layout(), axis, idx.storage(), idx.layout())
+        .map_err(name_index_error("take", user_x, indices))?;
     let mut dims = x.dims()[..axis].to_vec();
     dims.extend_from_slice(idx.dims());
     dims.extend_from_slice(&x.dims()[axis + 1..]);
@@ -103,7 +120,8 @@ pub fn take_along_axis(x: &Tensor, indices: &Tensor, axis: isize) -> Result<Tens
     let idx = wrap_indices(&broadcast_to(indices, &is)?, len)?.contiguous()?;
     let storage = xb
         .storage()
-        .gather_along_axis(xb.layout(), axis, idx.storage(), idx.layout())?;
+        .gather_along_axis(xb.layout(), axis, idx.storage(), idx.layout())
+        .map_err(name_index_error("take_along_axis", x, indices))?;
     let y = Tensor::from_storage(storage, Shape::new(is));
     record(&[&xb], &y, || {
         let idx = idx.clone();

@@ -6,6 +6,19 @@ use super::elementwise::sum_to_shape;
 use crate::autograd::record;
 use crate::{bail, DType, Layout, Result, Shape, Storage, Tensor};
 
+/// An already-resolved axis must exist (a bad one is an error, not a panic).
+fn check_axis(x: &Tensor, axis: usize, op: &str) -> Result<()> {
+    if axis >= x.rank() {
+        bail!(
+            Value,
+            "{op}: axis {axis} is out of bounds for a tensor of rank {} (shape {})",
+            x.rank(),
+            x.shape()
+        );
+    }
+    Ok(())
+}
+
 /// Resolves one `-1` in a requested shape.
 fn resolve_shape(x: &Tensor, shape: &[isize]) -> Result<Shape> {
     let unknown: Vec<usize> = (0..shape.len()).filter(|&i| shape[i] == -1).collect();
@@ -109,6 +122,13 @@ pub fn transpose(x: &Tensor, axes: Option<&[isize]>) -> Result<Tensor> {
 
 /// Swaps the last two axes (a matrix transpose of each batch entry).
 pub fn matrix_transpose(x: &Tensor) -> Result<Tensor> {
+    if x.rank() < 2 {
+        bail!(
+            Value,
+            "matrix_transpose: expected a tensor of rank 2 or more, got shape {}",
+            x.shape()
+        );
+    }
     let r = x.rank() as isize;
     let mut axes: Vec<isize> = (0..r).collect();
     axes.swap(r as usize - 2, r as usize - 1);
@@ -158,13 +178,7 @@ pub fn broadcast_to(x: &Tensor, shape: &[usize]) -> Result<Tensor> {
 
 /// Reverses `axis` (a negative-stride view).
 pub fn flip(x: &Tensor, axis: usize) -> Result<Tensor> {
-    if axis >= x.rank() {
-        bail!(
-            Value,
-            "flip: axis {axis} is out of bounds for a tensor of rank {}",
-            x.rank()
-        );
-    }
+    check_axis(x, axis, "flip")?;
     let n = x.dims()[axis];
     if n == 0 {
         return Ok(x.clone());
@@ -189,13 +203,7 @@ pub fn slice_axis(
     if step == 0 {
         bail!(Value, "slice step cannot be zero");
     }
-    if axis >= x.rank() {
-        bail!(
-            Value,
-            "slice: axis {axis} is out of bounds for a tensor of rank {}",
-            x.rank()
-        );
-    }
+    check_axis(x, axis, "slice")?;
     let n = x.dims()[axis];
     let last = start as isize + (len as isize - 1) * step;
     if len > 0 && (start >= n || last < 0 || last >= n as isize) {
@@ -222,13 +230,7 @@ pub fn slice_axis(
 
 /// Position `index` of `axis`, removing that axis.
 pub fn index_axis(x: &Tensor, axis: usize, index: isize) -> Result<Tensor> {
-    if axis >= x.rank() {
-        bail!(
-            Index,
-            "too many indices for a tensor of shape {}",
-            x.shape()
-        );
-    }
+    check_axis(x, axis, "index_axis")?;
     let n = x.dims()[axis] as isize;
     let i = if index < 0 { index + n } else { index };
     if i < 0 || i >= n {

@@ -7,14 +7,14 @@
 
 override OP: u32;
 
-// Euclidean division as the CPU backend's `div_euclid`; 0 for a zero divisor.
+// Floor division as NumPy's `//` (and the CPU backend); 0 for a zero divisor.
 fn div(a: i32, b: i32) -> i32 {
     if b == 0 {
         return 0;
     }
     let q = a / b;
-    if a - q * b < 0 {
-        return select(q + 1, q - 1, b > 0);
+    if a - q * b != 0 && ((a < 0) != (b < 0)) {
+        return q - 1;
     }
     return q;
 }

@@ -81,7 +81,9 @@ fn expm1_f(x: f32) -> f32 {
     if !is_finite(u) && u > 0.0 {
         return u;
     }
-    return d * x / log_f(u);
+    // `x / log(u)` first: `d * x` overflows for x near 88 although the
+    // result is finite.
+    return d * (x / log_f(u));
 }
 
 fn tanh_f(x: f32) -> f32 {
