@@ -66,6 +66,8 @@ fn matmul_forward() {
         (&[2, 0, 3], &[3, 2]),
         (&[64, 130], &[130, 70]),
         (&[300, 200], &[200, 100]),
+        // Few rows, many FLOPs: the column-band threading path.
+        (&[32, 784], &[784, 300]),
     ];
     for &(ad, bd) in cases {
         for (i, va) in VIEWS.iter().enumerate() {

@@ -2,6 +2,7 @@
 
 use rayon::prelude::*;
 
+use super::alloc::output_buffer;
 use super::{elements, math, simd, Arith, CpuStorage, CHUNK, PARALLEL_THRESHOLD};
 use crate::ops::kinds::{BinaryOp, UnaryOp};
 use crate::{bail, Layout, Result};
@@ -256,7 +257,7 @@ where
     U: Copy + Send + Sync + Default,
     F: Fn(T) -> U + Copy + Send + Sync,
 {
-    let mut out = vec![U::default(); src.len()];
+    let mut out = output_buffer::<U>(src.len());
     if src.len() < PARALLEL_THRESHOLD {
         simd::map(src, &mut out, f);
     } else {
@@ -278,7 +279,7 @@ where
 {
     if let (Some(ra), Some(rb)) = (al.contiguous_range(), bl.contiguous_range()) {
         let (a, b) = (&a[ra], &b[rb]);
-        let mut out = vec![U::default(); a.len()];
+        let mut out = output_buffer::<U>(a.len());
         if a.len() < PARALLEL_THRESHOLD {
             simd::zip_map(a, b, &mut out, f);
         } else {
@@ -291,7 +292,7 @@ where
     let (al, bl) = (as_rows(al), as_rows(bl));
     let row = *al.dims().last().unwrap();
     let n = al.numel();
-    let mut out = vec![U::default(); n];
+    let mut out = output_buffer::<U>(n);
     if n == 0 {
         return out;
     }

@@ -4,6 +4,7 @@
 use gemm::Parallelism;
 use rayon::prelude::*;
 
+use super::alloc::output_buffer;
 use super::CpuStorage;
 use crate::{bail, Layout, MatmulDims, Result};
 
@@ -33,8 +34,8 @@ impl CpuStorage {
 fn matmul_f32(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, dims: &MatmulDims) -> Vec<f32> {
     let MatmulDims { m, n, k, .. } = *dims;
     let batch = dims.batch_size();
-    let mut out = vec![0.0f32; batch * m * n];
-    if out.is_empty() {
+    let mut out = output_buffer::<f32>(batch * m * n);
+    if out.is_empty() || k == 0 {
         return out;
     }
     let r = al.dims().len();
@@ -45,25 +46,23 @@ fn matmul_f32(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, dims: &MatmulDims)
     let (a_starts, b_starts) = (starts(al), starts(bl));
     let flops = m * n * k;
     let threads = rayon::current_num_threads();
-    let one = |(dst, (&ao, &bo)): (&mut [f32], (&usize, &usize)), parallelism: Parallelism| {
-        if k == 0 {
-            return;
-        }
+    let product = |dst: &mut [f32], ao: usize, bo: usize, cols: std::ops::Range<usize>, par| {
         // SAFETY: the offsets and strides come from layouts that address
-        // only elements inside `a` and `b`; `dst` is an exclusive m*n slice.
+        // only elements inside `a` and `b`; `dst` is this product's
+        // exclusive m*n block and `cols` lies within its n columns.
         unsafe {
             gemm::gemm(
                 m,
-                n,
+                cols.len(),
                 k,
-                dst.as_mut_ptr(),
+                dst.as_mut_ptr().add(cols.start),
                 1,
                 n as isize,
                 false,
                 a.as_ptr().add(ao),
                 a_cs,
                 a_rs,
-                b.as_ptr().add(bo),
+                b.as_ptr().offset(bo as isize + cols.start as isize * b_cs),
                 b_cs,
                 b_rs,
                 0.0,
@@ -71,24 +70,59 @@ fn matmul_f32(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, dims: &MatmulDims)
                 false,
                 false,
                 false,
-                parallelism,
+                par,
             );
         }
     };
-    let pairs = a_starts.iter().zip(&b_starts);
+    let jobs: Vec<(usize, usize)> = a_starts.into_iter().zip(b_starts).collect();
     if batch > 1 && flops < PARALLEL_FLOPS * 4 {
         out.par_chunks_mut(m * n)
-            .zip(pairs.collect::<Vec<_>>().into_par_iter())
-            .for_each(|job| one(job, Parallelism::None));
+            .zip(jobs.into_par_iter())
+            .for_each(|(dst, (ao, bo))| product(dst, ao, bo, 0..n, Parallelism::None));
+    } else if flops >= PARALLEL_FLOPS && m < SMALL_M && threads > 1 {
+        // Few rows: gemm's own threading splits rows and idles; give each
+        // thread a band of columns instead.
+        let band = n.div_ceil(threads).next_multiple_of(16);
+        for (dst, (ao, bo)) in out.chunks_mut(m * n).zip(jobs) {
+            let dst = SharedOut(dst.as_mut_ptr(), dst.len());
+            (0..n)
+                .step_by(band)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .for_each(|c0| {
+                    // SAFETY: each task writes only its own column band.
+                    let dst = unsafe { dst.slice() };
+                    product(dst, ao, bo, c0..(c0 + band).min(n), Parallelism::None);
+                });
+        }
     } else {
-        let parallelism = if flops >= PARALLEL_FLOPS {
+        let par = if flops >= PARALLEL_FLOPS {
             Parallelism::Rayon(threads)
         } else {
             Parallelism::None
         };
-        for job in out.chunks_mut(m * n).zip(pairs) {
-            one(job, parallelism);
+        for (dst, (ao, bo)) in out.chunks_mut(m * n).zip(jobs) {
+            product(dst, ao, bo, 0..n, par);
         }
     }
     out
+}
+
+/// Products with fewer rows than this split their columns across threads.
+const SMALL_M: usize = 96;
+
+/// The output block, shared by tasks that write disjoint column bands.
+#[derive(Clone, Copy)]
+struct SharedOut(*mut f32, usize);
+// SAFETY: tasks holding a SharedOut write disjoint elements only.
+unsafe impl Send for SharedOut {}
+unsafe impl Sync for SharedOut {}
+
+impl SharedOut {
+    /// # Safety
+    /// Callers must write disjoint elements while other tasks hold it.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn slice(&self) -> &mut [f32] {
+        std::slice::from_raw_parts_mut(self.0, self.1)
+    }
 }

@@ -2,6 +2,7 @@
 //! (AVX-512, AVX2 or portable), rayon for large tensors, GEMM from the
 //! `gemm` crate.
 
+mod alloc;
 mod elementwise;
 mod index;
 mod math;
@@ -145,7 +146,7 @@ impl CpuStorage {
     }
 
     pub fn copy_strided(&self, layout: &Layout) -> Result<CpuStorage> {
-        Ok(map_same_dtype!(self, v => elements(v, layout).into_owned()))
+        Ok(map_same_dtype!(self, v => owned_elements(v, layout)))
     }
 
     pub fn cast(&self, layout: &Layout, dtype: DType) -> Result<CpuStorage> {
@@ -197,6 +198,22 @@ pub(crate) fn elements<'a, T: Copy>(data: &'a [T], layout: &Layout) -> Cow<'a, [
     match layout.contiguous_range() {
         Some(range) => Cow::Borrowed(&data[range]),
         None => Cow::Owned(layout.offsets().map(|i| data[i]).collect()),
+    }
+}
+
+/// The elements a layout selects, copied into a fresh buffer; dense runs
+/// are copied in parallel into huge-page-backed memory.
+fn owned_elements<T: Copy + Default + Send + Sync>(data: &[T], layout: &Layout) -> Vec<T> {
+    use rayon::prelude::*;
+    match layout.contiguous_range() {
+        Some(range) if range.len() >= PARALLEL_THRESHOLD => {
+            let mut out = alloc::output_buffer::<T>(range.len());
+            out.par_chunks_mut(CHUNK)
+                .zip(data[range].par_chunks(CHUNK))
+                .for_each(|(d, s)| d.copy_from_slice(s));
+            out
+        }
+        _ => elements(data, layout).into_owned(),
     }
 }
 

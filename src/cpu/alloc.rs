@@ -1,0 +1,43 @@
+//! Output buffers for kernels.
+//!
+//! A fresh 64 MiB result costs more in page faults than the kernel that
+//! fills it: 16k faults of 4 KiB each. Large buffers therefore ask Linux for
+//! transparent huge pages (as NumPy does), so the same buffer faults in
+//! 2 MiB at a time.
+
+/// Buffers at least this large get huge pages.
+const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
+
+/// `n` default values (all-zero bits for every dtype the kernels produce,
+/// so the allocator hands out untouched zeroed pages).
+pub(crate) fn output_buffer<T: Default + Clone>(n: usize) -> Vec<T> {
+    let out = vec![T::default(); n];
+    advise_huge_pages(&out);
+    out
+}
+
+#[cfg(target_os = "linux")]
+fn advise_huge_pages<T>(buffer: &[T]) {
+    const HUGE_PAGE: usize = 2 << 20;
+    let bytes = std::mem::size_of_val(buffer);
+    if bytes < HUGE_PAGE_MIN_BYTES {
+        return;
+    }
+    let start = buffer.as_ptr() as usize;
+    let aligned = start.next_multiple_of(HUGE_PAGE);
+    let end = (start + bytes) & !(HUGE_PAGE - 1);
+    if end > aligned {
+        // SAFETY: the range lies inside `buffer`'s allocation; MADV_HUGEPAGE
+        // is only a hint and never changes the memory's contents.
+        unsafe {
+            libc::madvise(
+                aligned as *mut libc::c_void,
+                end - aligned,
+                libc::MADV_HUGEPAGE,
+            );
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge_pages<T>(_buffer: &[T]) {}
