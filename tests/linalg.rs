@@ -84,7 +84,10 @@ fn matmul_forward() {
             let (od, ev) = matmul_ref(&av, ad, &bv, bd);
             let what = format!("matmul {ad:?}{va:?} @ {bd:?}{vb:?}");
             assert_eq!(y.dims(), &od[..], "{what}");
-            assert_close_tol(&f32s(&y), &ev, 1e-5, 1e-5, &what);
+            // float32 rounding grows with the inner dimension, as sqrt(k).
+            let k = *ad.last().unwrap() as f64;
+            let tol = 1e-5 * (k / 100.0).sqrt().max(1.0);
+            assert_close_tol(&f32s(&y), &ev, tol, tol, &what);
         }
     }
 }
