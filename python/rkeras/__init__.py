@@ -12,6 +12,7 @@ from rkeras import (
     initializers,
     layers,
     losses,
+    metrics,
     models,
     ops,
     random,

@@ -6,6 +6,7 @@ here are imported by the test modules (``from conftest import ...``).
 
 import numpy as np
 import pytest
+
 import rkeras
 from rkeras import ops
 
@@ -49,9 +50,7 @@ def assert_close(actual, expected, rtol=RTOL, atol=ATOL, dtype=None):
     if e.dtype == bool or a.dtype == bool:
         np.testing.assert_array_equal(a, e)
     else:
-        np.testing.assert_allclose(
-            a.astype(np.float64), e.astype(np.float64), rtol=rtol, atol=atol
-        )
+        np.testing.assert_allclose(a.astype(np.float64), e.astype(np.float64), rtol=rtol, atol=atol)
 
 
 def f32(x):
@@ -110,9 +109,7 @@ def check_grad(f_rk, f_np, xs, rng, rtol=1e-3, atol=1e-4, eps=1e-6):
         g = to_np(g)
         assert g.shape == w.shape, f"gradient {i}: shape {g.shape} != {w.shape}"
         scale = max(1.0, float(np.abs(w).max(initial=0.0)))
-        np.testing.assert_allclose(
-            g, w, rtol=rtol, atol=atol * scale, err_msg=f"gradient {i}"
-        )
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol * scale, err_msg=f"gradient {i}")
 
 
 @pytest.fixture(params=DEVICES)

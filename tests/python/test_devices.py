@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 from conftest import assert_close, check_grad, f32
+
 from rkeras import ops
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -92,9 +93,7 @@ def test_unary(device, name, shape, rng):
     assert_close(y, ref(x))
 
 
-@pytest.mark.parametrize(
-    "name", sorted(set(UNARY) - {"floor", "ceil", "round", "sign"})
-)
+@pytest.mark.parametrize("name", sorted(set(UNARY) - {"floor", "ceil", "round", "sign"}))
 def test_unary_grad(device, name, rng):
     fn, ref, domain = UNARY[name]
     check_grad(fn, ref, [_input(rng, (3, 4), domain)], rng)
@@ -212,9 +211,7 @@ def test_matmul(device, sa, sb, rng):
 
 @pytest.mark.parametrize("sa,sb", MATMUL[:5], ids=str)
 def test_matmul_grad(device, sa, sb, rng):
-    check_grad(
-        ops.matmul, np.matmul, [rng.standard_normal(sa), rng.standard_normal(sb)], rng
-    )
+    check_grad(ops.matmul, np.matmul, [rng.standard_normal(sa), rng.standard_normal(sb)], rng)
 
 
 def test_training_step_shape(device, rng):

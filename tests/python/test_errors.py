@@ -3,6 +3,7 @@ never a panic or a crash."""
 
 import numpy as np
 import pytest
+
 import rkeras
 from rkeras import ops
 

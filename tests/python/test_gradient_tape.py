@@ -3,8 +3,9 @@ accumulation, persistence, stop_recording, nesting, output_gradients."""
 
 import numpy as np
 import pytest
-import rkeras
 from conftest import numeric_grad
+
+import rkeras
 from rkeras import ops
 
 
@@ -110,9 +111,7 @@ def test_fan_out_accumulates():
         tape.watch(x)
         y = ops.sum(x * x + ops.sin(x) + x)
     xv = np.array([1.0, -2.0, 3.0])
-    np.testing.assert_allclose(
-        tape.gradient(y, x).numpy(), 2 * xv + np.cos(xv) + 1, rtol=1e-6
-    )
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), 2 * xv + np.cos(xv) + 1, rtol=1e-6)
 
 
 def test_same_tensor_twice_in_one_op():

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 from conftest import BROADCAST_PAIRS, check_grad
+
 from rkeras import ops
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -95,9 +96,7 @@ def test_unary_grad(name, shape, rng):
     check_grad(fn, ref, [_input(rng, shape, domain, kinks)], rng)
 
 
-@pytest.mark.parametrize(
-    "fn", [ops.floor, ops.ceil, ops.round, ops.sign], ids=lambda f: f.__name__
-)
+@pytest.mark.parametrize("fn", [ops.floor, ops.ceil, ops.round, ops.sign], ids=lambda f: f.__name__)
 def test_piecewise_constant_grad_is_zero(fn, rng):
     x = rng.standard_normal((3, 4)) + 0.25
     check_grad(
@@ -124,9 +123,7 @@ BINARY = {
 }
 
 
-@pytest.mark.parametrize(
-    "sa,sb", [p for p in BROADCAST_PAIRS if 0 not in p[0] + p[1]], ids=str
-)
+@pytest.mark.parametrize("sa,sb", [p for p in BROADCAST_PAIRS if 0 not in p[0] + p[1]], ids=str)
 @pytest.mark.parametrize("name", sorted(BINARY))
 def test_binary_grad_broadcast(name, sa, sb, rng):
     fn, ref = BINARY[name]
@@ -248,9 +245,7 @@ def test_max_grad_splits_ties(rng):
     ids=str,
 )
 def test_matmul_grad(sa, sb, rng):
-    check_grad(
-        ops.matmul, np.matmul, [rng.standard_normal(sa), rng.standard_normal(sb)], rng
-    )
+    check_grad(ops.matmul, np.matmul, [rng.standard_normal(sa), rng.standard_normal(sb)], rng)
 
 
 @pytest.mark.parametrize(
@@ -452,9 +447,7 @@ def test_where_grad_broadcast(rng):
 
 def test_clip_grad(rng):
     x = _away_from(rng.standard_normal((4, 5)) * 2, [-1.0, 1.0])
-    check_grad(
-        lambda t: ops.clip(t, -1.0, 1.0), lambda t: np.clip(t, -1.0, 1.0), [x], rng
-    )
+    check_grad(lambda t: ops.clip(t, -1.0, 1.0), lambda t: np.clip(t, -1.0, 1.0), [x], rng)
 
 
 def _softmax(x, axis=-1):

@@ -53,11 +53,10 @@ def test_mlp_training_reproduces_keras():
         io_data["x_train"], io_data["y_train"], batch_size=16, epochs=1, shuffle=False, verbose=0
     )
     np.testing.assert_allclose(history.history["loss"], io_data["history_loss"], rtol=1e-5)
+    np.testing.assert_allclose(history.history["accuracy"], io_data["history_accuracy"], rtol=1e-6)
     np.testing.assert_allclose(
-        history.history["accuracy"], io_data["history_accuracy"], rtol=1e-6
+        model.predict(io_data["x"], verbose=0), io_data["y"], rtol=1e-4, atol=1e-6
     )
-    np.testing.assert_allclose(model.predict(io_data["x"], verbose=0), io_data["y"],
-                               rtol=1e-4, atol=1e-6)
     with h5py.File(FIXTURES / "mlp.weights.h5", "r") as f:
         expected = _vars(f["layers/dense"]) + _vars(f["layers/dense_1"])
         slots = [np.asarray(f["optimizer/vars"][str(i)]) for i in range(len(f["optimizer/vars"]))]
@@ -74,10 +73,10 @@ def test_mlp_trained_weights_predict_like_keras():
     io_data = np.load(FIXTURES / "mlp_io.npz")
     model = _mlp()
     _set_mlp_weights(model, FIXTURES / "mlp.weights.h5")
-    np.testing.assert_allclose(model.predict(io_data["x"], verbose=0), io_data["y"],
-                               rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(np.asarray(model(io_data["x"])), io_data["y"],
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        model.predict(io_data["x"], verbose=0), io_data["y"], rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(np.asarray(model(io_data["x"])), io_data["y"], rtol=1e-5, atol=1e-6)
 
 
 def test_functional_two_inputs_with_batchnorm_predicts_like_keras():
@@ -108,15 +107,18 @@ def test_seeded_training_is_bitwise_reproducible(batch_size):
 
     def run():
         keras.utils.set_random_seed(7)
-        model = keras.Sequential([
-            keras.Input(shape=(8,)),
-            keras.layers.Dense(16, activation="relu"),
-            keras.layers.Dropout(0.3),
-            keras.layers.Dense(3, activation="softmax"),
-        ])
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(8,)),
+                keras.layers.Dense(16, activation="relu"),
+                keras.layers.Dropout(0.3),
+                keras.layers.Dense(3, activation="softmax"),
+            ]
+        )
         model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-        history = model.fit(io_data["x_train"], io_data["y_train"], batch_size=batch_size,
-                            epochs=3, verbose=0)
+        history = model.fit(
+            io_data["x_train"], io_data["y_train"], batch_size=batch_size, epochs=3, verbose=0
+        )
         return history.history, model.get_weights()
 
     first, second = run(), run()

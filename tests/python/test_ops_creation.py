@@ -3,8 +3,9 @@ convert_to_tensor, convert_to_numpy."""
 
 import numpy as np
 import pytest
-import rkeras
 from conftest import assert_close
+
+import rkeras
 from rkeras import ops
 
 

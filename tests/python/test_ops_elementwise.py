@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 from conftest import BROADCAST_PAIRS, SHAPES, assert_close, f32
+
 from rkeras import ops
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -384,12 +385,8 @@ def test_cast_accepts_numpy_dtype_objects():
 def test_nan_propagation():
     x = np.array([np.nan, 1.0, -1.0], np.float32)
     y = np.array([0.0, np.nan, 2.0], np.float32)
-    np.testing.assert_array_equal(
-        np.isnan(ops.maximum(x, y).numpy()), np.isnan(np.maximum(x, y))
-    )
-    np.testing.assert_array_equal(
-        np.isnan(ops.minimum(x, y).numpy()), np.isnan(np.minimum(x, y))
-    )
+    np.testing.assert_array_equal(np.isnan(ops.maximum(x, y).numpy()), np.isnan(np.maximum(x, y)))
+    np.testing.assert_array_equal(np.isnan(ops.minimum(x, y).numpy()), np.isnan(np.minimum(x, y)))
     assert np.isnan(ops.exp(x).numpy()[0])
     assert not ops.equal(x, x).numpy()[0]
 

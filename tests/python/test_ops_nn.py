@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from conftest import assert_close, f32
+
 from rkeras import ops
 
 
@@ -60,9 +61,7 @@ def test_softmax_of_int_is_float():
 
 
 def test_softmax_huge_logits_rows_sum_to_one():
-    x = np.array(
-        [[1e3, 1e3 - 1, -1e3], [-1e3, -1e3, -1e3], [1e4, 0.0, 0.0]], np.float32
-    )
+    x = np.array([[1e3, 1e3 - 1, -1e3], [-1e3, -1e3, -1e3], [1e4, 0.0, 0.0]], np.float32)
     y = ops.softmax(x).numpy()
     assert np.all(np.isfinite(y))
     np.testing.assert_allclose(y.sum(axis=-1), 1.0, rtol=1e-6)

@@ -4,6 +4,7 @@ argmax, argmin, cumsum) against NumPy, over axes and keepdims."""
 import numpy as np
 import pytest
 from conftest import assert_close, f32
+
 from rkeras import ops
 
 # (shape, axis) combinations, including negative and tuple axes.
@@ -56,13 +57,10 @@ FLOAT_REDUCTIONS = {
 @pytest.mark.parametrize("name", sorted(FLOAT_REDUCTIONS))
 def test_float_reduction(name, shape, axis, keepdims, rng):
     fn, ref = FLOAT_REDUCTIONS[name]
-    x = f32(
-        rng.uniform(0.5, 1.5, shape) if name == "prod" else rng.standard_normal(shape)
-    )
+    x = f32(rng.uniform(0.5, 1.5, shape) if name == "prod" else rng.standard_normal(shape))
     reduced_empty = (
         x.size == 0
-        and np.prod([shape[a] for a in np.atleast_1d(_axis(axis) or range(len(shape)))])
-        == 0
+        and np.prod([shape[a] for a in np.atleast_1d(_axis(axis) or range(len(shape)))]) == 0
     )
     if reduced_empty and name in ("max", "min"):
         with pytest.raises(ValueError):
@@ -119,9 +117,7 @@ def test_sum_of_bool_counts():
 
 @pytest.mark.parametrize("keepdims", [False, True])
 @pytest.mark.parametrize("shape,axis", CASES, ids=str)
-@pytest.mark.parametrize(
-    "fn,ref", [(ops.any, np.any), (ops.all, np.all)], ids=["any", "all"]
-)
+@pytest.mark.parametrize("fn,ref", [(ops.any, np.any), (ops.all, np.all)], ids=["any", "all"])
 def test_any_all(fn, ref, shape, axis, keepdims, rng):
     x = rng.random(shape) < 0.3
     y = fn(x, axis=axis, keepdims=keepdims)

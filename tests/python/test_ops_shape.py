@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from conftest import assert_close
+
 from rkeras import ops
 
 
@@ -262,9 +263,7 @@ def test_pad_int_keeps_dtype():
     x = np.array([[1, 2], [3, 4]], np.int32)
     y = ops.pad(x, [(1, 0), (0, 1)], constant_values=7)
     assert y.dtype == "int32"
-    np.testing.assert_array_equal(
-        y.numpy(), np.pad(x, [(1, 0), (0, 1)], constant_values=7)
-    )
+    np.testing.assert_array_equal(y.numpy(), np.pad(x, [(1, 0), (0, 1)], constant_values=7))
 
 
 @pytest.mark.parametrize(

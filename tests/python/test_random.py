@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 import rkeras
 from rkeras import ops
 from rkeras import random as rr

@@ -3,8 +3,9 @@ properties and NumPy interop."""
 
 import numpy as np
 import pytest
-import rkeras
 from conftest import assert_close, f32
+
+import rkeras
 from rkeras import ops
 
 
@@ -345,9 +346,7 @@ def test_python_lists():
     assert T([[1, 2]]).dtype == "int32"
     assert T([True, False]).dtype == "bool"
     assert T([]).shape == (0,)
-    assert_close(
-        ops.add([1.0, 2.0], [[1.0], [2.0]]), np.add([1.0, 2.0], [[1.0], [2.0]])
-    )
+    assert_close(ops.add([1.0, 2.0], [[1.0], [2.0]]), np.add([1.0, 2.0], [[1.0], [2.0]]))
 
 
 def test_repr_mentions_shape_and_dtype():

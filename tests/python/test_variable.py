@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
-import rkeras
 from conftest import assert_close
+
+import rkeras
 from rkeras import ops
 
 

@@ -3,13 +3,6 @@
 from rkeras import losses as losses_module
 from rkeras.utils import tree
 
-_ACCURACY_NAMES = ("accuracy", "acc")
-_CROSSENTROPY_NAMES = (
-    "sparse_categorical_crossentropy",
-    "categorical_crossentropy",
-    "binary_crossentropy",
-)
-
 
 def _loss_name(loss):
     if isinstance(loss, str):
@@ -111,15 +104,8 @@ class CompileMetrics:
     def _resolve(self, spec, y_true, y_pred, index):
         from rkeras import metrics as metrics_module
 
-        if isinstance(spec, str) and spec in _ACCURACY_NAMES:
-            loss_name = self._loss_names[index] if index < len(self._loss_names) else None
-            metric = metrics_module.resolve_accuracy(
-                tuple(y_true.shape), tuple(y_pred.shape), loss=loss_name
-            )
-            if spec == "acc":
-                metric.name = "acc"
-        else:
-            metric = metrics_module.get(spec)
+        # As Keras 3, "accuracy" resolves from the shapes (not the loss).
+        metric = metrics_module.get_compile_metric(spec, tuple(y_true.shape), tuple(y_pred.shape))
         if len(self.output_names) > 1:
             metric.name = f"{self.output_names[index]}_{metric.name}"
         return metric
