@@ -15,8 +15,9 @@ fi
 
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q "maturin>=1.5,<2" numpy pytest ruff
+.venv/bin/pip install -q "maturin>=1.5,<2" numpy pytest ruff h5py scikit-learn
 
 cargo test --all-targets
-VIRTUAL_ENV="$PWD/.venv" .venv/bin/maturin develop --quiet
+# Release build: the Python suite trains real models.
+VIRTUAL_ENV="$PWD/.venv" .venv/bin/maturin develop --release --quiet
 .venv/bin/python -m pytest -q
