@@ -16,8 +16,13 @@ Y_REG = (X @ rng.normal(size=(5, 1))).astype("float32")
 
 def classifier(seed=0):
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([layers.Input((5,)), layers.Dense(16, activation="relu"),
-                              layers.Dense(3, activation="softmax")])
+    model = keras.Sequential(
+        [
+            layers.Input((5,)),
+            layers.Dense(16, activation="relu"),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -53,14 +58,23 @@ def test_batch_methods_and_predict_batches():
     assert not np.allclose(model.predict_on_batch(X[:8]), before)
     loss, _ = model.test_on_batch(X[:8], Y_CLASS[:8])
     assert np.isfinite(loss)
-    np.testing.assert_allclose(model.predict(X, batch_size=7, verbose=0),
-                               model.predict(X, batch_size=64, verbose=0), rtol=1e-5)
+    np.testing.assert_allclose(
+        model.predict(X, batch_size=7, verbose=0),
+        model.predict(X, batch_size=64, verbose=0),
+        rtol=1e-5,
+    )
 
 
 def test_validation_data_and_freq():
     model = classifier()
-    history = model.fit(X[:48], Y_CLASS[:48], validation_data=(X[48:], Y_CLASS[48:]),
-                        epochs=4, validation_freq=2, verbose=0)
+    history = model.fit(
+        X[:48],
+        Y_CLASS[:48],
+        validation_data=(X[48:], Y_CLASS[48:]),
+        epochs=4,
+        validation_freq=2,
+        verbose=0,
+    )
     assert len(history.history["val_loss"]) == 2
 
 
@@ -82,7 +96,7 @@ def test_generators_and_pydataset():
             return 4
 
         def __getitem__(self, i):
-            return X[i * 16:(i + 1) * 16], Y_CLASS[i * 16:(i + 1) * 16]
+            return X[i * 16 : (i + 1) * 16], Y_CLASS[i * 16 : (i + 1) * 16]
 
     model = classifier()
     history = model.fit(Batches(), epochs=2, verbose=0)
@@ -91,7 +105,7 @@ def test_generators_and_pydataset():
     def gen():
         while True:
             for i in range(4):
-                yield X[i * 16:(i + 1) * 16], Y_CLASS[i * 16:(i + 1) * 16]
+                yield X[i * 16 : (i + 1) * 16], Y_CLASS[i * 16 : (i + 1) * 16]
 
     model.fit(gen(), steps_per_epoch=4, epochs=2, verbose=0)
     assert model.predict(Batches(), verbose=0).shape == (64, 3)
@@ -103,14 +117,16 @@ def test_multi_output_losses_metrics_and_weights():
     cls = layers.Dense(3, activation="softmax", name="cls")(hidden)
     reg = layers.Dense(1, name="reg")(hidden)
     model = keras.Model(inp, [cls, reg])
-    model.compile("sgd", loss={"cls": "sparse_categorical_crossentropy", "reg": "mse"},
-                  loss_weights={"cls": 1.0, "reg": 0.5},
-                  metrics={"cls": ["accuracy"], "reg": ["mae"]})
+    model.compile(
+        "sgd",
+        loss={"cls": "sparse_categorical_crossentropy", "reg": "mse"},
+        loss_weights={"cls": 1.0, "reg": 0.5},
+        metrics={"cls": ["accuracy"], "reg": ["mae"]},
+    )
     history = model.fit(X, [Y_CLASS, Y_REG], epochs=1, verbose=0)
     assert {"loss", "cls_loss", "reg_loss", "cls_accuracy", "reg_mae"} <= set(history.history)
     logs = model.evaluate(X, [Y_CLASS, Y_REG], verbose=0, return_dict=True)
-    np.testing.assert_allclose(logs["loss"], logs["cls_loss"] + 0.5 * logs["reg_loss"],
-                               rtol=1e-5)
+    np.testing.assert_allclose(logs["loss"], logs["cls_loss"] + 0.5 * logs["reg_loss"], rtol=1e-5)
 
 
 def test_callbacks_see_every_hook_in_order():
@@ -123,8 +139,9 @@ def test_callbacks_see_every_hook_in_order():
             return super().__getattribute__(name)
 
     model = classifier()
-    model.fit(X, Y_CLASS, batch_size=32, epochs=2, validation_split=0.5, callbacks=[Recorder()],
-              verbose=0)
+    model.fit(
+        X, Y_CLASS, batch_size=32, epochs=2, validation_split=0.5, callbacks=[Recorder()], verbose=0
+    )
     hooks = [c for c in calls if c not in ("on_batch_begin", "on_batch_end")]
     assert hooks[0] == "on_train_begin" and hooks[-1] == "on_train_end"
     assert hooks.count("on_epoch_begin") == 2 and hooks.count("on_train_batch_end") == 2
@@ -149,12 +166,16 @@ def test_progress_bar_layouts(capsys):
     out = capsys.readouterr().out
     assert "Epoch 1/2" in out and "Epoch 2/2" in out
     final = ESC.sub("", out.split("\r")[-1])
-    assert re.match(r"2/2 ━{20} \d+s \d+(ms|us|s)/step - accuracy: \d\.\d{4} - loss: "
-                    r"\d\.\d{4}", final), final
+    assert re.match(
+        r"2/2 ━{20} \d+s \d+(ms|us|s)/step - accuracy: \d\.\d{4} - loss: "
+        r"\d\.\d{4}",
+        final,
+    ), final
     model.fit(X, Y_CLASS, batch_size=32, epochs=1, verbose=2)
     line = capsys.readouterr().out.strip()
-    assert re.fullmatch(r"2/2 - \d+s - \d+(ms|us|s)/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}",
-                        line), line
+    assert re.fullmatch(
+        r"2/2 - \d+s - \d+(ms|us|s)/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}", line
+    ), line
     model.fit(X, Y_CLASS, epochs=1, verbose=0)
     assert capsys.readouterr().out == ""
     model.predict(X, verbose=2)
@@ -165,8 +186,9 @@ def test_bad_input_raises_keras_style_errors():
     model = classifier()
     with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 5"):
         model.fit(np.ones((8, 4), "float32"), np.zeros(8, "int32"), verbose=0)
-    with pytest.raises(ValueError, match="Data cardinality is ambiguous.*'x' sizes: 64.*'y' "
-                                         "sizes: 60"):
+    with pytest.raises(
+        ValueError, match="Data cardinality is ambiguous.*'x' sizes: 64.*'y' sizes: 60"
+    ):
         model.fit(X, Y_CLASS[:60], verbose=0)
     with pytest.raises(ValueError, match="outside the valid range of \\[0, 3\\)"):
         model.fit(X, np.full(64, 3, "int32"), verbose=0)
@@ -207,12 +229,14 @@ def test_digits_mlp_reaches_95_percent():
     order = np.random.permutation(len(y))
     x, y = x[order], y[order]
     x_train, y_train, x_test, y_test = x[:1400], y[:1400], x[1400:], y[1400:]
-    model = keras.Sequential([
-        layers.Flatten(input_shape=[8, 8]),
-        layers.Dense(300, activation="relu"),
-        layers.Dense(100, activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            layers.Flatten(input_shape=[8, 8]),
+            layers.Dense(300, activation="relu"),
+            layers.Dense(100, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
     model.fit(x_train, y_train, epochs=30, validation_data=(x_test, y_test), verbose=0)
     _, test_acc = model.evaluate(x_test, y_test, verbose=0)
