@@ -22,12 +22,14 @@ def load_data(seed=42):
 def main():
     keras.utils.set_random_seed(42)
     (x_train, y_train), (x_valid, y_valid), (x_test, y_test) = load_data()
-    model = keras.Sequential([
-        keras.layers.Flatten(input_shape=[8, 8]),
-        keras.layers.Dense(300, activation="relu"),
-        keras.layers.Dense(100, activation="relu"),
-        keras.layers.Dense(10, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.layers.Flatten(input_shape=[8, 8]),
+            keras.layers.Dense(300, activation="relu"),
+            keras.layers.Dense(100, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.summary()
     model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
     history = model.fit(x_train, y_train, epochs=30, validation_data=(x_valid, y_valid))
