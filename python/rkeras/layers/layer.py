@@ -310,8 +310,7 @@ class Layer:
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
 
     def _call_accepts(self, name):
-        params = inspect.signature(self.call).parameters
-        return name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+        return _accepts(type(self).call, name)
 
     def __call__(self, *args, **kwargs):
         if not args:
@@ -410,6 +409,21 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+_SIGNATURES = {}
+
+
+def _accepts(call, name):
+    """Whether `call` takes a `name` argument (cached: inspecting a
+    signature costs more than a small layer's whole call)."""
+    key = (call, name)
+    if key not in _SIGNATURES:
+        params = inspect.signature(call).parameters
+        _SIGNATURES[key] = name in params or any(
+            p.kind == p.VAR_KEYWORD for p in params.values()
+        )
+    return _SIGNATURES[key]
 
 
 def _standardize_dtype(dtype):
