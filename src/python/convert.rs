@@ -1,9 +1,12 @@
 //! NumPy and Python values in and out of tensors.
 //!
 //! In: NumPy data is copied once into engine-owned memory (a tensor is
-//! immutable, and sharing a writable NumPy buffer would let a later write
-//! change values the tape saved). Any strides work: Fortran order, negative
-//! strides and 0-size arrays come through `as_array`'s logical order.
+//! immutable, and sharing a NumPy buffer would let a later write change
+//! values the tape saved; even a read-only array can be a view of a writable
+//! one). The exception is an array that is itself a view of a tensor
+//! (`np.asarray(t)`, sliced or not): it comes back without a copy. Any
+//! strides work: Fortran order, negative strides and 0-size arrays come
+//! through `as_array`'s logical order.
 //! Out: `np.asarray(t)` is zero-copy and read-only over the tensor's
 //! storage, kept alive by a small owner object.
 
@@ -42,6 +45,9 @@ fn copy_typed<T: NpElement + Element>(arr: &Bound<'_, PyUntypedArray>) -> PyResu
 /// A tensor from a NumPy array on `device`. float64 and float16 become
 /// float32 (Keras's default `floatx`); small ints become int32.
 pub fn from_numpy(arr: &Bound<'_, PyUntypedArray>, device: Device) -> PyResult<Tensor> {
+    if let Some(view) = tensor_view(arr)? {
+        return Ok(view.to_device(device)?);
+    }
     let py = arr.py();
     let d = arr.dtype();
     let cpu = if d.is_equiv_to(&dtype::<f32>(py)) {
@@ -186,7 +192,59 @@ pub fn resolve_pair(a: Operand, b: Operand) -> PyResult<(Tensor, Tensor)> {
 /// Keeps a tensor's storage alive for as long as NumPy views it.
 #[pyclass(frozen, module = "rkeras._core")]
 struct StorageOwner {
-    _storage: Arc<Storage>,
+    storage: Arc<Storage>,
+}
+
+/// The tensor a NumPy array views, when the array is (a view of) one
+/// `to_numpy_view` made: the same storage with the array's strides.
+fn tensor_view(arr: &Bound<'_, PyUntypedArray>) -> PyResult<Option<Tensor>> {
+    let Ok(base) = arr.getattr("base") else {
+        return Ok(None);
+    };
+    let Ok(owner) = base.cast::<StorageOwner>() else {
+        return Ok(None);
+    };
+    let storage = owner.get().storage.clone();
+    let Storage::Cpu(cpu) = storage.as_ref() else {
+        return Ok(None);
+    };
+    let (start, len, itemsize) = match cpu {
+        CpuStorage::F32(v) => (v.as_ptr() as isize, v.len(), 4),
+        CpuStorage::I32(v) => (v.as_ptr() as isize, v.len(), 4),
+        CpuStorage::I64(v) => (v.as_ptr() as isize, v.len(), 8),
+        CpuStorage::Bool(v) => (v.as_ptr() as isize, v.len(), 1),
+    };
+    if arr.dtype().itemsize() != itemsize as usize || arr.dtype().kind() == b'V' {
+        return Ok(None);
+    }
+    // SAFETY: reading the data pointer of a live array object.
+    let data = unsafe { (*arr.as_array_ptr()).data } as isize;
+    let byte_offset = data - start;
+    let byte_strides = arr.strides();
+    if byte_offset % itemsize != 0 || byte_strides.iter().any(|s| s % itemsize != 0) {
+        return Ok(None);
+    }
+    let dims = arr.shape().to_vec();
+    let strides: Vec<isize> = byte_strides.iter().map(|s| s / itemsize).collect();
+    let offset = byte_offset / itemsize;
+    // Every element the view reaches must lie inside the storage.
+    let (mut lo, mut hi) = (offset, offset);
+    for (&d, &s) in dims.iter().zip(&strides) {
+        if d == 0 {
+            return Ok(None);
+        }
+        let reach = (d as isize - 1) * s;
+        if reach < 0 {
+            lo += reach;
+        } else {
+            hi += reach;
+        }
+    }
+    if lo < 0 || hi >= len as isize {
+        return Ok(None);
+    }
+    let layout = Layout::new(Shape::new(dims), strides, offset as usize);
+    Ok(Some(Tensor::view_of(storage, layout)))
 }
 
 fn borrow_as_numpy<'py, T: NpElement + Element>(
@@ -209,7 +267,7 @@ fn borrow_as_numpy<'py, T: NpElement + Element>(
     let owner = Bound::new(
         py,
         StorageOwner {
-            _storage: storage.clone(),
+            storage: storage.clone(),
         },
     )?;
     // SAFETY: the owner holds the storage, which is never mutated while

@@ -370,3 +370,23 @@ def test_copy_and_pickle():
 def test_transpose_property(rng):
     x = rng.standard_normal((2, 3, 4)).astype(np.float32)
     assert_close(T(x).T, x.T)
+
+
+def test_numpy_views_of_tensors_come_back_without_a_copy():
+    t = ops.convert_to_tensor(np.arange(24, dtype="float32").reshape(4, 6))
+    view = np.asarray(t)
+    assert not view.flags.writeable
+    again = ops.convert_to_tensor(view)
+    assert np.shares_memory(np.asarray(again), view)
+    for sliced in (view[1:3], view[::2, ::-3], view.T, view[2, 1:]):
+        u = ops.convert_to_tensor(sliced)
+        np.testing.assert_array_equal(np.asarray(u), sliced)
+        np.testing.assert_array_equal(np.asarray(u * 2), sliced * 2)
+    # A writable array (or a copy) is always copied in: later writes to it
+    # must not change the tensor.
+    data = np.ones(5, "float32")
+    u = ops.convert_to_tensor(data)
+    data[0] = 7
+    assert np.asarray(u)[0] == 1
+    w = ops.convert_to_tensor(t.numpy())
+    assert not np.shares_memory(np.asarray(w), view)
