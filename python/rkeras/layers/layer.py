@@ -420,9 +420,7 @@ def _accepts(call, name):
     key = (call, name)
     if key not in _SIGNATURES:
         params = inspect.signature(call).parameters
-        _SIGNATURES[key] = name in params or any(
-            p.kind == p.VAR_KEYWORD for p in params.values()
-        )
+        _SIGNATURES[key] = name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
     return _SIGNATURES[key]
 
 
