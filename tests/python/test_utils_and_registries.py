@@ -141,13 +141,11 @@ def test_regularizers_and_constraints():
         regularizers.get("l3")
 
 
-def test_functional_input_shape_check():
+def test_functional_input_shape_errors_name_the_layer():
+    # As in Keras 3, the first layer that cannot take the input reports it.
     inp = keras.Input((5,))
-    model = keras.Model(inp, keras.layers.Dense(2)(inp))
-    with pytest.raises(
-        ValueError,
-        match='Input 0 of layer "functional.*" is incompatible with '
-        r"the layer: expected shape=\(None, 5\), found "
-        r"shape=\(8, 4\)",
-    ):
+    model = keras.Model(inp, keras.layers.Dense(2, name="head")(inp))
+    with pytest.raises(ValueError, match='layer "head" is incompatible with the layer: expected '
+                                         "axis -1 of input shape to have value 5, but received "
+                                         r"input with shape \(8, 4\)"):
         model(np.ones((8, 4), "float32"))

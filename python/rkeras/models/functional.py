@@ -99,23 +99,8 @@ class Functional(Model):
             )
         return {id(t): v for t, v in zip(flat, values, strict=True)}
 
-    def _check_input_shapes(self, values):
-        for i, t in enumerate(tree.flatten(self._inputs_struct)):
-            value = values[id(t)]
-            shape = tuple(getattr(value, "shape", ()))
-            expected = t.shape
-            fits = len(shape) == len(expected) and all(
-                e is None or e == d for e, d in zip(expected, shape, strict=True)
-            )
-            if not fits:
-                raise ValueError(
-                    f'Input {i} of layer "{self.name}" is incompatible with the layer: '
-                    f"expected shape={expected}, found shape={shape}"
-                )
-
     def call(self, inputs, training=None, mask=None):
         values = self._feed(inputs)
-        self._check_input_shapes(values)
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
                 continue
