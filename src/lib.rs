@@ -22,6 +22,7 @@ pub mod cpu;
 mod error;
 pub mod gpu;
 pub mod ops;
+pub mod optim;
 pub mod random;
 mod tensor;
 mod variable;

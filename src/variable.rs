@@ -98,6 +98,77 @@ impl Variable {
         Ok(())
     }
 
+    /// Runs `f` on the variable's float32 elements, in place, for a CPU
+    /// variable. The buffer is updated where it lies when no one else holds
+    /// the current value; otherwise `f` runs on a fresh copy that then
+    /// becomes the value (copy on write), so tensors read before the update
+    /// keep their values. Fails for non-CPU or non-float32 variables: those
+    /// update through `ops` and [`Variable::assign`].
+    pub fn update_in_place<R>(&self, f: impl FnOnce(&mut [f32]) -> R) -> Result<R> {
+        Variable::update_many_in_place(&[self], |bufs| f(&mut *bufs[0]))
+    }
+
+    /// [`Variable::update_in_place`] for several distinct variables at once:
+    /// `f` gets their buffers in the order of `vars`. Locks are taken in a
+    /// fixed (address) order, so concurrent callers cannot deadlock.
+    pub fn update_many_in_place<R>(
+        vars: &[&Variable],
+        f: impl FnOnce(&mut [&mut [f32]]) -> R,
+    ) -> Result<R> {
+        let mut order: Vec<usize> = (0..vars.len()).collect();
+        order.sort_by_key(|&i| Arc::as_ptr(&vars[i].0) as usize);
+        for pair in order.windows(2) {
+            if Arc::ptr_eq(&vars[pair[0]].0, &vars[pair[1]].0) {
+                bail!(
+                    Value,
+                    "update_in_place: variable '{}' appears twice",
+                    vars[pair[0]].name()
+                );
+            }
+        }
+        for v in vars {
+            let current = v.peek();
+            if current.device() != crate::Device::Cpu || current.dtype() != crate::DType::F32 {
+                bail!(
+                    Value,
+                    "update_in_place: variable '{}' is {} on {}; in-place updates need \
+                     float32 on the CPU",
+                    v.name(),
+                    current.dtype(),
+                    current.device()
+                );
+            }
+        }
+        let mut guards: Vec<_> = order
+            .iter()
+            .map(|&i| {
+                (
+                    i,
+                    vars[i].0.value.write().unwrap_or_else(|e| e.into_inner()),
+                )
+            })
+            .collect();
+        for (_, slot) in guards.iter_mut() {
+            // Copy on write: a value someone else holds is never changed.
+            if slot.unique_storage_mut().is_none() {
+                let fresh = slot.storage().copy_strided(slot.layout())?;
+                **slot = Tensor::from_storage(fresh, slot.shape().clone());
+            }
+        }
+        guards.sort_by_key(|(i, _)| *i);
+        let mut bufs: Vec<&mut [f32]> = Vec::with_capacity(guards.len());
+        for (_, slot) in guards.iter_mut() {
+            match slot.unique_storage_mut() {
+                Some(Storage::Cpu(CpuStorage::F32(v))) => bufs.push(v.as_mut_slice()),
+                _ => bail!(
+                    Value,
+                    "update_in_place: the variable changed device or dtype"
+                ),
+            }
+        }
+        Ok(f(&mut bufs))
+    }
+
     pub fn assign_add(&self, delta: &Tensor) -> Result<()> {
         self.update(delta, 1.0)
     }

@@ -10,6 +10,7 @@ mod ops_math;
 mod ops_nn;
 mod ops_reduce;
 mod ops_shape;
+mod optim;
 mod random;
 mod tape;
 mod tensor;
@@ -29,5 +30,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ops_creation::register(m)?;
     random::register(m)?;
     device::register(m)?;
+    optim::register(m)?;
     Ok(())
 }
