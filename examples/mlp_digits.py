@@ -12,10 +12,12 @@ import rkeras as keras
 
 def load_data(seed=42):
     digits = load_digits()
-    x = (digits.images / 16.0).astype("float32")
+    x = digits.images.astype("float32")
     y = digits.target.astype("int32")
     order = np.random.default_rng(seed).permutation(len(y))
     x, y = x[order], y[order]
+    # Standardize with the training split's statistics.
+    x = (x - x[:1200].mean()) / x[:1200].std()
     return (x[:1200], y[:1200]), (x[1200:1450], y[1200:1450]), (x[1450:], y[1450:])
 
 

@@ -15,6 +15,7 @@ from rkeras import (
     metrics,
     models,
     ops,
+    optimizers,
     random,
     regularizers,
     utils,

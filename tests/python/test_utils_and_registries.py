@@ -145,7 +145,10 @@ def test_functional_input_shape_errors_name_the_layer():
     # As in Keras 3, the first layer that cannot take the input reports it.
     inp = keras.Input((5,))
     model = keras.Model(inp, keras.layers.Dense(2, name="head")(inp))
-    with pytest.raises(ValueError, match='layer "head" is incompatible with the layer: expected '
-                                         "axis -1 of input shape to have value 5, but received "
-                                         r"input with shape \(8, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match='layer "head" is incompatible with the layer: expected '
+        "axis -1 of input shape to have value 5, but received "
+        r"input with shape \(8, 4\)",
+    ):
         model(np.ones((8, 4), "float32"))

@@ -6,7 +6,7 @@ or ``None`` (the global generator, which ``rkeras.utils.set_random_seed``
 resets).
 """
 
-import secrets
+import random as _py_random
 
 from rkeras import _core
 
@@ -21,7 +21,8 @@ class SeedGenerator:
     ``seed`` replays the same sequence.
 
     Args:
-        seed: an int; ``None`` draws one from the operating system.
+        seed: an int; ``None`` draws one from Python's `random` (which
+            ``rkeras.utils.set_random_seed`` seeds).
 
     Example:
 
@@ -32,7 +33,9 @@ class SeedGenerator:
 
     def __init__(self, seed=None, name=None, **kwargs):
         if seed is None:
-            seed = secrets.randbits(63)
+            # Drawn from Python's generator, so `set_random_seed` makes
+            # unseeded layers (Dropout, initializers) reproducible, as in Keras.
+            seed = _py_random.randint(1, 10**9)
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
         self.seed = seed & _MASK64
