@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from rkeras import optimizers
+import rkeras
+from rkeras import ops, optimizers
 from rkeras.backend.variable import Variable
 from rkeras.optimizers import schedules
 
@@ -15,11 +16,16 @@ SHAPES = [(3, 4), (4,), (2, 2, 3)]
 STEPS = 5
 
 
-def make_vars():
+def make_vars(device="cpu"):
     rng = np.random.default_rng(0)
     values = [rng.uniform(-1, 1, s).astype("float32") for s in SHAPES]
     names = ["kernel", "bias", "filters"]
-    variables = [Variable(v, name=n, path=f"layer/{n}") for v, n in zip(values, names, strict=True)]
+    with rkeras.device(device):
+        variables = [
+            Variable(v, name=n, path=f"layer/{n}") for v, n in zip(values, names, strict=True)
+        ]
+    for v in variables:
+        assert v.device.startswith(device)
     return values, variables
 
 
@@ -217,13 +223,21 @@ def full_config(cls, kwargs):
     return cfg
 
 
+@pytest.mark.parametrize("device", ["cpu", pytest.param("gpu", marks=pytest.mark.gpu)])
 @pytest.mark.parametrize(("rule", "cls", "kwargs"), CASES)
-def test_matches_the_float64_reference(rule, cls, kwargs):
-    values, variables = make_vars()
+def test_matches_the_float64_reference(rule, cls, kwargs, device):
+    """On the CPU the fused kernels run; on the GPU the same rules composed
+    from ops, on the device (gradients live there too)."""
+    values, variables = make_vars(device)
     grads_seq = make_grads()
     opt = cls(**kwargs)
     for grads in grads_seq:
+        with rkeras.device(device):
+            grads = [ops.convert_to_tensor(g) for g in grads]
         opt.apply_gradients(zip(grads, variables, strict=True))
+    for v in opt.variables:
+        if v.name not in ("iteration", "learning_rate", "variable"):
+            assert v.device.startswith(device), v.name
     cfg = full_config(cls, kwargs)
     cfg["learning_rate"] = float(np.float32(cfg["learning_rate"]))
     want, state = reference(rule, cfg, values, grads_seq)
