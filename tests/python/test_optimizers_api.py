@@ -547,3 +547,14 @@ def test_learning_rate_warns_nothing_on_normal_use():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         opt.apply_gradients([(np.ones((2, 3), "float32"), k)])
+
+
+def test_builtin_update_step_runs_the_rule_on_one_variable():
+    k, b = two_vars()
+    opt = optimizers.Adam(learning_rate=0.1)
+    opt.build([k, b])
+    opt.update_step(np.full((3,), 2.0, "float32"), b, 0.1)
+    # Adam's first step moves by -lr * sign(g) (up to epsilon).
+    np.testing.assert_allclose(b.numpy(), np.full((3,), -0.1), rtol=1e-5)
+    np.testing.assert_array_equal(k.numpy(), np.ones((2, 3)))
+    np.testing.assert_allclose(opt.variables[4].numpy(), np.full((3,), 0.2), rtol=1e-6)
