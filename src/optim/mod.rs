@@ -423,7 +423,8 @@ fn clip_scales(gs: &[Tensor], hyper: &Hyper) -> Result<Vec<Scale>> {
             None => {
                 let norm = host.sqrt();
                 // `c*min(1/norm, 1/c)`, and NaN when the norm is not finite.
-                Scale::Host((c * (1.0 / norm).min(1.0 / c) + (norm - norm)) as f32)
+                let not_finite = if norm.is_finite() { 0.0 } else { f64::NAN };
+                Scale::Host((c * (1.0 / norm).min(1.0 / c) + not_finite) as f32)
             }
             Some(p) => {
                 let norm = ops::sqrt(&ops::add_scalar(&p, host)?)?;

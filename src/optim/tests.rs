@@ -148,15 +148,15 @@ fn check(kind: Kind, mut hyper: Hyper, n: usize, steps: usize) {
         let gt = Tensor::from_vec(g, [n], Device::Cpu).unwrap();
         update(
             kind,
-            &[w.clone()],
-            &[gt.clone()],
-            &[slots.clone()],
+            std::slice::from_ref(&w),
+            std::slice::from_ref(&gt),
+            std::slice::from_ref(&slots),
             &hyper,
             None,
         )
         .unwrap();
         let rule = Rule::new(kind, &hyper);
-        let scales = clip_scales(&[gt.clone()], &hyper).unwrap();
+        let scales = clip_scales(std::slice::from_ref(&gt), &hyper).unwrap();
         let decay = hyper
             .weight_decay
             .map(|wd| (wd as f32, hyper.learning_rate as f32));
@@ -418,7 +418,15 @@ fn a_value_read_before_the_update_keeps_its_value() {
         learning_rate: 0.5,
         ..Hyper::default()
     };
-    update(Kind::Sgd, &[w.clone()], &[g], &[vec![]], &h, None).unwrap();
+    update(
+        Kind::Sgd,
+        std::slice::from_ref(&w),
+        &[g],
+        &[vec![]],
+        &h,
+        None,
+    )
+    .unwrap();
     assert_eq!(before.to_vec::<f32>().unwrap(), vec![1.0, 2.0]);
     assert_eq!(w.peek().to_vec::<f32>().unwrap(), vec![0.5, 1.5]);
 }
@@ -428,15 +436,31 @@ fn mismatches_are_errors() {
     let w = cpu(vec![1.0, 2.0], "w");
     let g3 = Tensor::from_vec(vec![1.0f32; 3], [3], Device::Cpu).unwrap();
     let h = Hyper::default();
-    let e = update(Kind::Sgd, &[w.clone()], &[g3], &[vec![]], &h, None).unwrap_err();
+    let e = update(
+        Kind::Sgd,
+        std::slice::from_ref(&w),
+        &[g3],
+        &[vec![]],
+        &h,
+        None,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("shape"), "{e}");
     let g = Tensor::from_vec(vec![1.0f32; 2], [2], Device::Cpu).unwrap();
-    let e = update(Kind::Adam, &[w.clone()], &[g.clone()], &[vec![]], &h, None).unwrap_err();
+    let e = update(
+        Kind::Adam,
+        std::slice::from_ref(&w),
+        std::slice::from_ref(&g),
+        &[vec![]],
+        &h,
+        None,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("expected 2"), "{e}");
     assert!("nope".parse::<Kind>().is_err());
     let e = update(
         Kind::Sgd,
-        &[w.clone()],
+        std::slice::from_ref(&w),
         &[g],
         &[vec![w.clone()]],
         &Hyper { momentum: 0.9, ..h },

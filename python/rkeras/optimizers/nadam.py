@@ -1,5 +1,7 @@
 """Nadam: Adam with Nesterov momentum."""
 
+import numpy as np
+
 from rkeras.config import device as device_scope
 from rkeras.optimizers import _doc
 from rkeras.optimizers.optimizer import Optimizer
@@ -90,8 +92,9 @@ class Nadam(Optimizer):
 
     def _before_update(self, step):
         u_t = self.beta_1 * (1.0 - 0.5 * 0.96**step)
-        self._u_product.assign(float(self._u_product) * u_t)
-        return {"u_product": float(self._u_product)}
+        u_product = float(np.float32(float(self._u_product) * u_t))
+        self._u_product.assign(u_product)
+        return {"u_product": u_product}
 
     def _rule_hyper(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
