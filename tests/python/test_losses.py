@@ -167,3 +167,15 @@ def test_custom_loss_subclass():
             return keras.ops.mean(keras.ops.abs(y_pred - y_true), axis=-1) * 2.0
 
     _close(Scaled()(Y, P), 2 * np.abs(P - Y).mean())
+
+
+def test_targets_of_shape_n_match_predictions_of_shape_n_1():
+    # As Keras does, (n,) targets meet (n, 1) predictions without broadcasting to (n, n).
+    y = BIN_Y[:, 0]
+    p = BIN_P[:, :1]
+    _close(losses.BinaryCrossentropy()(y, p), np_bce(y[:, None], p).mean())
+    _close(losses.MeanSquaredError()(Y[:, 0], P[:, :1]), ((P[:, 0] - Y[:, 0]) ** 2).mean())
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy")
+    loss = model.evaluate(P, y, verbose=0)
+    _close(loss, np_bce(y[:, None], model.predict(P, verbose=0)).mean(), rtol=1e-5)

@@ -16,6 +16,17 @@ def _align_weights(values, sample_weight):
     return weight
 
 
+def squeeze_or_expand_to_same_rank(y_true, y_pred):
+    """Aligns `(n,)` targets with `(n, 1)` predictions (and the reverse), as
+    Keras does before computing a loss; other rank differences are kept."""
+    diff = y_pred.ndim - y_true.ndim
+    if diff == 1 and y_pred.shape[-1] == 1:
+        y_pred = ops.squeeze(y_pred, axis=-1)
+    elif diff == -1 and y_true.shape[-1] == 1:
+        y_true = ops.squeeze(y_true, axis=-1)
+    return y_true, y_pred
+
+
 def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     """Weights per-sample loss values and reduces them."""
     values = ops.cast(values, "float32")
@@ -78,6 +89,7 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = kwargs
 
     def call(self, y_true, y_pred):
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self):

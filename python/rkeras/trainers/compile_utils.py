@@ -77,6 +77,12 @@ class CompileLoss:
 def _apply_loss(fn, y_true, y_pred, sample_weight):
     if isinstance(fn, losses_module.Loss):
         return fn(y_true, y_pred, sample_weight=sample_weight)
+    from rkeras import ops
+    from rkeras.losses.loss import squeeze_or_expand_to_same_rank
+
+    y_true, y_pred = squeeze_or_expand_to_same_rank(
+        ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
+    )
     values = fn(y_true, y_pred)
     return losses_module.reduce_values(values, sample_weight)
 

@@ -169,16 +169,24 @@ class Trainer:
     def _check_labels(self, x, y):
         if self._compile_loss is None or y is None:
             return
-        dims = self._output_dims()
+        names = self._compile_loss.output_names
+        dims = self._output_dims(names)
         for loss, y_out, dim in zip(
-            self._compile_loss.losses, _as_outputs(y, len(dims)), dims, strict=False
+            self._compile_loss.losses, _as_outputs(y, names), dims, strict=False
         ):
             sparse_label_check(loss, y_out, dim)
 
-    def _output_dims(self):
-        outputs = getattr(self, "outputs", None)
-        if not outputs:
-            return [None]
+    def _output_dims(self, names):
+        """The last dimension of each output, in `names` order."""
+        structure = getattr(self, "_outputs_struct", None)
+        if structure is None and getattr(self, "_graph", None) is not None:
+            structure = self._graph._outputs_struct
+        if structure is None:
+            return [None] * len(names)
+        if isinstance(structure, dict):
+            outputs = [structure[name] for name in names]
+        else:
+            outputs = tree.flatten(structure)
         return [t.shape[-1] if t.shape else None for t in outputs]
 
     def fit(
@@ -398,9 +406,9 @@ def _result(logs, return_dict):
     return values[0] if len(values) == 1 else values
 
 
-def _as_outputs(y, n):
-    if n > 1 and isinstance(y, (list, tuple)):
-        return list(y)
+def _as_outputs(y, names):
     if isinstance(y, dict):
-        return list(y.values())
+        return [y.get(name) for name in names]
+    if len(names) > 1 and isinstance(y, (list, tuple)):
+        return list(y)
     return [y]
