@@ -1,6 +1,7 @@
 """Weight constraints: projections applied after each optimizer update."""
 
 from rkeras import ops
+from rkeras.utils.registry import Registry
 
 
 class Constraint:
@@ -91,32 +92,7 @@ _BY_NAME = {
 }
 
 
-def serialize(constraint):
-    return {
-        "module": "keras.constraints",
-        "class_name": type(constraint).__name__,
-        "config": constraint.get_config(),
-        "registered_name": None,
-    }
-
-
-def deserialize(config):
-    cls = _BY_NAME.get(config["class_name"])
-    if cls is None:
-        raise ValueError(f"Unknown constraint: {config['class_name']!r}")
-    return cls.from_config(config.get("config", {}))
-
-
-def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier)
-        if cls is None:
-            raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
-        return cls()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+_REGISTRY = Registry("keras.constraints", "constraint", _BY_NAME)
+serialize = _REGISTRY.serialize
+deserialize = _REGISTRY.deserialize
+get = _REGISTRY.get

@@ -7,6 +7,7 @@ import numpy as np
 from rkeras import ops
 from rkeras import random as rk_random
 from rkeras.utils.naming import to_snake_case
+from rkeras.utils.registry import Registry
 
 
 def compute_fans(shape):
@@ -295,40 +296,7 @@ random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, T
 variance_scaling, orthogonal, identity = VarianceScaling, Orthogonal, Identity
 
 
-def serialize(initializer):
-    """The Keras config dict of an initializer."""
-    return {
-        "module": "keras.initializers",
-        "class_name": type(initializer).__name__,
-        "config": initializer.get_config(),
-        "registered_name": None,
-    }
-
-
-def deserialize(config):
-    """An initializer from a Keras config dict."""
-    cls = _BY_NAME.get(config["class_name"])
-    if cls is None:
-        raise ValueError(f"Unknown initializer: {config['class_name']!r}")
-    return cls.from_config(config.get("config", {}))
-
-
-def get(identifier):
-    """An initializer from a name, a config dict, an instance or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier)
-        if cls is None:
-            raise ValueError(
-                f"Could not interpret initializer identifier: {identifier!r}. Expected one "
-                f"of {sorted(k for k in _BY_NAME if k.islower())}"
-            )
-        return cls()
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+_REGISTRY = Registry("keras.initializers", "initializer", _BY_NAME)
+serialize = _REGISTRY.serialize
+deserialize = _REGISTRY.deserialize
+get = _REGISTRY.get

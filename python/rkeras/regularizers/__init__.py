@@ -1,6 +1,7 @@
 """Weight regularizers: penalties added to the loss."""
 
 from rkeras import ops
+from rkeras.utils.registry import Registry
 
 
 class Regularizer:
@@ -97,33 +98,7 @@ _BY_NAME = {
 }
 
 
-def serialize(regularizer):
-    return {
-        "module": "keras.regularizers",
-        "class_name": type(regularizer).__name__,
-        "config": regularizer.get_config(),
-        "registered_name": None,
-    }
-
-
-def deserialize(config):
-    cls = _BY_NAME.get(config["class_name"])
-    if cls is None:
-        raise ValueError(f"Unknown regularizer: {config['class_name']!r}")
-    return cls.from_config(config.get("config", {}))
-
-
-def get(identifier):
-    """A regularizer from a name, a config dict, an instance or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier)
-        if cls is None:
-            raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
-        return cls()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+_REGISTRY = Registry("keras.regularizers", "regularizer", _BY_NAME)
+serialize = _REGISTRY.serialize
+deserialize = _REGISTRY.deserialize
+get = _REGISTRY.get
