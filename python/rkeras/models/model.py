@@ -64,6 +64,23 @@ class Model(Trainer, Layer):
             )
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
+    def save_weights(self, filepath, overwrite=True):
+        """Saves the weights (and optimizer state) to a `.weights.h5` file in
+        Keras 3's layout."""
+        import os
+
+        from rkeras.saving import weights_h5
+
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(f"{filepath} exists and overwrite=False")
+        weights_h5.save_weights(self, filepath)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights from a `.weights.h5` file (written by rkeras or Keras 3)."""
+        from rkeras.saving import weights_h5
+
+        weights_h5.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
     def summary(
         self,
         line_length=None,
