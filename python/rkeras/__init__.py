@@ -18,6 +18,7 @@ from rkeras import (
     optimizers,
     random,
     regularizers,
+    saving,
     utils,
 )
 from rkeras._core import Tensor

@@ -34,6 +34,8 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config):
+        # Keras 3.15 writes these for its einsum-aware fan computation.
+        config = {k: v for k, v in config.items() if k not in ("input_axes", "output_axes")}
         return cls(**config)
 
 

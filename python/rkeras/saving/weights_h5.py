@@ -129,39 +129,42 @@ def load_weights(model, filepath, skip_mismatch=False):
     """
     h5py = _h5py()
     try:
-        f = h5py.File(os.fspath(filepath), "r")
+        f = h5py.File(filepath if hasattr(filepath, "read") else os.fspath(filepath), "r")
     except OSError as e:
         raise ValueError(f"Could not read weights file {filepath!r}: {e}") from e
     with f:
-        for path, layer in _layer_paths(model):
-            key = path or "/"
-            if path and path not in f:
-                _mismatch(skip_mismatch, f"Layer '{layer.name}' has no group {path!r} in the file.")
-                continue
-            stored = _read_vars(f[key])
-            own = _own_variables(layer)
-            if len(stored) != len(own):
-                _mismatch(
-                    skip_mismatch,
-                    f"Layer '{layer.name}' expected {len(own)} variables, "
-                    f"but received {len(stored)} variables during loading.",
-                )
-                continue
-            bad = [
-                (v, s) for v, s in zip(own, stored, strict=True) if tuple(v.shape) != tuple(s.shape)
-            ]
-            if bad:
-                v, s = bad[0]
-                _mismatch(
-                    skip_mismatch,
-                    f"Layer '{layer.name}': the stored value of weight "
-                    f"'{v.name}' has shape {tuple(s.shape)}, but the "
-                    f"weight has shape {tuple(v.shape)}.",
-                )
-                continue
-            for variable, value in zip(own, stored, strict=True):
-                variable.assign(value)
-        _load_optimizer(model, f)
+        load_from_file(model, f, skip_mismatch)
+
+
+def load_from_file(model, f, skip_mismatch=False):
+    """Assigns the weights stored in an open HDF5 file to `model`."""
+    for path, layer in _layer_paths(model):
+        key = path or "/"
+        if path and path not in f:
+            _mismatch(skip_mismatch, f"Layer '{layer.name}' has no group {path!r} in the file.")
+            continue
+        stored = _read_vars(f[key])
+        own = _own_variables(layer)
+        if len(stored) != len(own):
+            _mismatch(
+                skip_mismatch,
+                f"Layer '{layer.name}' expected {len(own)} variables, "
+                f"but received {len(stored)} variables during loading.",
+            )
+            continue
+        bad = [(v, s) for v, s in zip(own, stored, strict=True) if tuple(v.shape) != tuple(s.shape)]
+        if bad:
+            v, s = bad[0]
+            _mismatch(
+                skip_mismatch,
+                f"Layer '{layer.name}': the stored value of weight "
+                f"'{v.name}' has shape {tuple(s.shape)}, but the "
+                f"weight has shape {tuple(v.shape)}.",
+            )
+            continue
+        for variable, value in zip(own, stored, strict=True):
+            variable.assign(value)
+    _load_optimizer(model, f)
 
 
 def _load_optimizer(model, f):
