@@ -64,6 +64,22 @@ class Model(Trainer, Layer):
             )
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves the model (config, weights, optimizer state) to a `.keras`
+        file that Keras 3 loads."""
+        import os
+
+        from rkeras.saving import keras_writer
+
+        filepath = os.fspath(filepath)
+        if filepath.endswith((".h5", ".hdf5")):
+            raise NotImplementedError(
+                "Saving to the legacy .h5 format is not supported yet; use a .keras path."
+            )
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(f"{filepath} exists and overwrite=False")
+        keras_writer.save_model(self, filepath)
+
     def save_weights(self, filepath, overwrite=True):
         """Saves the weights (and optimizer state) to a `.weights.h5` file in
         Keras 3's layout."""

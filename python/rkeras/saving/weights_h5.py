@@ -93,22 +93,27 @@ def save_weights(model, filepath):
     os.close(fd)
     try:
         with h5py.File(tmp, "w") as f:
-            for path, layer in _layer_paths(model):
-                group = f.require_group(f"{path}/vars" if path else "vars")
-                group.attrs["name"] = layer.name
-                for i, variable in enumerate(_own_variables(layer)):
-                    group.create_dataset(str(i), data=np.asarray(variable))
-            optimizer = getattr(model, "optimizer", None)
-            if optimizer is not None and getattr(optimizer, "built", False):
-                group = f.require_group("optimizer/vars")
-                group.attrs["name"] = optimizer.name
-                for i, variable in enumerate(optimizer.variables):
-                    group.create_dataset(str(i), data=np.asarray(variable))
+            write_to_file(model, f)
         os.replace(tmp, filepath)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_to_file(model, f):
+    """Writes `model`'s weights and optimizer state into an open HDF5 file."""
+    for path, layer in _layer_paths(model):
+        group = f.require_group(f"{path}/vars" if path else "vars")
+        group.attrs["name"] = layer.name
+        for i, variable in enumerate(_own_variables(layer)):
+            group.create_dataset(str(i), data=np.asarray(variable))
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and getattr(optimizer, "built", False):
+        group = f.require_group("optimizer/vars")
+        group.attrs["name"] = optimizer.name
+        for i, variable in enumerate(optimizer.variables):
+            group.create_dataset(str(i), data=np.asarray(variable))
 
 
 def _read_vars(group):

@@ -1,0 +1,107 @@
+"""model.save to .keras: Keras 3's container and config, round trips."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+import rkeras as keras
+
+rng = np.random.default_rng(4)
+X = rng.normal(size=(32, 8)).astype("float32")
+Y = np.arange(32) % 3
+
+
+def sequential():
+    m = keras.Sequential(
+        [
+            keras.Input((8,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dropout(0.2),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(3, activation="softmax"),
+        ],
+        name="seq",
+    )
+    m.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    m.fit(X, Y, epochs=2, verbose=0)
+    return m
+
+
+def test_sequential_round_trip_with_compiled_state(tmp_path):
+    model = sequential()
+    path = tmp_path / "seq.keras"
+    model.save(path)
+    assert not list(tmp_path.glob("*.tmp"))
+    archive = zipfile.ZipFile(path)
+    assert sorted(archive.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
+    config = json.loads(archive.read("config.json"))
+    assert (config["module"], config["class_name"]) == ("keras", "Sequential")
+    layer_classes = [layer["class_name"] for layer in config["config"]["layers"]]
+    assert layer_classes == ["InputLayer", "Dense", "Dropout", "BatchNormalization", "Dense"]
+    dense = config["config"]["layers"][1]
+    assert dense["config"]["dtype"]["class_name"] == "DTypePolicy"
+    assert dense["build_config"] == {"input_shape": [None, 8]}
+    assert config["compile_config"]["optimizer"]["class_name"] == "Adam"
+    assert config["compile_config"]["loss"] == "sparse_categorical_crossentropy"
+    loaded = keras.models.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 2
+    for a, b in zip(loaded.optimizer.variables, model.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_training_resumes_identically_after_a_round_trip(tmp_path):
+    model = keras.Sequential(
+        [
+            keras.Input((8,)),
+            keras.layers.Dense(16, activation="tanh"),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    model.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy")
+    model.fit(X, Y, epochs=2, shuffle=False, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    model.fit(X, Y, epochs=2, shuffle=False, verbose=0)
+    loaded.fit(X, Y, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(loaded.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_functional_multi_output_round_trip(tmp_path):
+    a = keras.Input((6,), name="a")
+    b = keras.Input((4,), name="b")
+    shared = keras.layers.Dense(5, name="shared")
+    h = keras.layers.Concatenate(name="concat")(
+        [shared(keras.layers.Dense(5)(a)), keras.layers.Dense(5)(b)]
+    )
+    h = keras.layers.Add()([h, h])
+    outputs = {
+        "o1": keras.layers.Dense(2, name="o1")(h),
+        "o2": keras.layers.Dense(1, activation="sigmoid", name="o2")(h),
+    }
+    model = keras.Model([a, b], outputs, name="fn")
+    model.compile("rmsprop", loss={"o1": "mse", "o2": "binary_crossentropy"})
+    xa = rng.normal(size=(8, 6)).astype("float32")
+    xb = rng.normal(size=(8, 4)).astype("float32")
+    model.save(tmp_path / "fn.keras")
+    config = json.loads(zipfile.ZipFile(tmp_path / "fn.keras").read("config.json"))
+    assert config["class_name"] == "Functional"
+    assert config["config"]["input_layers"] == [["a", 0, 0], ["b", 0, 0]]
+    assert config["config"]["output_layers"] == {"o1": ["o1", 0, 0], "o2": ["o2", 0, 0]}
+    loaded = keras.models.load_model(tmp_path / "fn.keras")
+    got, want = loaded.predict([xa, xb], verbose=0), model.predict([xa, xb], verbose=0)
+    for key in ("o1", "o2"):
+        np.testing.assert_array_equal(got[key], want[key])
+
+
+def test_save_refuses_what_it_cannot_write(tmp_path):
+    inp = keras.Input((3,))
+    model = keras.Model(inp, keras.layers.Dense(1)(inp) * 2.0)
+    with pytest.raises(NotImplementedError, match="OpLayer"):
+        model.save(tmp_path / "op.keras")
+    assert not list(tmp_path.iterdir())
+    with pytest.raises(ValueError, match="`.keras` extension"):
+        sequential().save(tmp_path / "model.zip")
