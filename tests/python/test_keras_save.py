@@ -105,3 +105,53 @@ def test_save_refuses_what_it_cannot_write(tmp_path):
     assert not list(tmp_path.iterdir())
     with pytest.raises(ValueError, match="`.keras` extension"):
         sequential().save(tmp_path / "model.zip")
+
+
+def test_custom_layers_register_and_round_trip(tmp_path):
+    @keras.saving.register_keras_serializable(package="tests")
+    class Scale(keras.layers.Layer):
+        def __init__(self, factor=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.factor = factor
+
+        def call(self, inputs):
+            return inputs * self.factor
+
+        def get_config(self):
+            return {**super().get_config(), "factor": self.factor}
+
+    model = keras.Sequential([keras.Input((3,)), Scale(3.0), keras.layers.Dense(2)])
+    model.save(tmp_path / "c.keras")
+    config = json.loads(zipfile.ZipFile(tmp_path / "c.keras").read("config.json"))
+    assert config["config"]["layers"][1]["registered_name"] == "tests>Scale"
+    loaded = keras.models.load_model(tmp_path / "c.keras")
+    x = rng.normal(size=(4, 3)).astype("float32")
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), rtol=1e-6)
+    assert keras.saving.get_custom_objects()["tests>Scale"] is Scale
+
+
+def test_unregistered_custom_layers_need_custom_objects(tmp_path):
+    class Twice(keras.layers.Layer):
+        def call(self, inputs):
+            return inputs * 2
+
+    model = keras.Sequential([keras.Input((3,)), Twice(), keras.layers.Dense(1)])
+    model.save(tmp_path / "t.keras")
+    with pytest.raises(ValueError, match="Could not locate class 'Twice'"):
+        keras.models.load_model(tmp_path / "t.keras")
+    with keras.saving.custom_object_scope({"Twice": Twice}):
+        loaded = keras.models.load_model(tmp_path / "t.keras")
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), rtol=1e-6)
+    again = keras.models.load_model(tmp_path / "t.keras", custom_objects={"Twice": Twice})
+    assert isinstance(again.layers[0], Twice)
+
+
+def test_to_json_and_clone_model_give_the_architecture_with_new_weights():
+    model = sequential()
+    twin = keras.models.model_from_json(model.to_json())
+    assert [type(layer) for layer in twin.layers] == [type(layer) for layer in model.layers]
+    assert [w.shape for w in twin.weights] == [w.shape for w in model.weights]
+    clone = keras.models.clone_model(model)
+    assert not np.allclose(clone.get_weights()[0], model.get_weights()[0])
+    assert clone.optimizer is None

@@ -80,6 +80,14 @@ class Model(Trainer, Layer):
             raise FileExistsError(f"{filepath} exists and overwrite=False")
         keras_writer.save_model(self, filepath)
 
+    def to_json(self, **kwargs):
+        """The model's config (without weights or compile state) as JSON."""
+        import json
+
+        from rkeras.saving.keras_writer import serialize_model
+
+        return json.dumps(serialize_model(self, compile_config=False), **kwargs)
+
     def save_weights(self, filepath, overwrite=True):
         """Saves the weights (and optimizer state) to a `.weights.h5` file in
         Keras 3's layout."""

@@ -113,10 +113,12 @@ def _clean(config):
 
 def deserialize_layer(envelope, custom_objects, safe_mode=True):
     """A layer from its Keras config envelope."""
+    from rkeras.saving.object_registration import get_registered_object
+
     class_name = envelope["class_name"]
     cls = (
-        custom_objects.get(envelope.get("registered_name") or "")
-        or custom_objects.get(class_name)
+        get_registered_object(envelope.get("registered_name") or "", custom_objects)
+        or get_registered_object(class_name, custom_objects)
         or _layer_classes().get(class_name)
     )
     if cls is None:

@@ -62,11 +62,12 @@ def serialize_layer(layer):
     config.pop("batch_input_shape", None)
     if not isinstance(layer, InputLayer):
         config["dtype"] = _dtype_policy(config.get("dtype", "float32"))
+    builtin = type(layer).__module__.startswith("rkeras.")
     envelope = {
-        "module": "keras.layers",
+        "module": "keras.layers" if builtin else type(layer).__module__,
         "class_name": name,
         "config": _jsonable(config),
-        "registered_name": None,
+        "registered_name": None if builtin else getattr(type(layer), "_registered_name", name),
     }
     build = _build_config(layer)
     if build is not None and not isinstance(layer, InputLayer):
