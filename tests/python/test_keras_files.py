@@ -112,3 +112,30 @@ def test_untrusted_files_are_refused_clearly(tmp_path):
         keras.models.load_model(_rewrite(tmp_path, "lambda.keras", with_lambda))
     with pytest.raises(ValueError, match="File format not supported"):
         keras.models.load_model(tmp_path / "model.zip")
+
+
+def test_legacy_h5_model_and_weights_load():
+    io_data = np.load(FIXTURES / "mlp_io.npz")
+    model = keras.models.load_model(FIXTURES / "mlp.h5")
+    np.testing.assert_allclose(
+        model.predict(io_data["x"], verbose=0), io_data["y"], rtol=1e-5, atol=1e-6
+    )
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+    assert int(model.optimizer.iterations) == 2
+    with h5py.File(FIXTURES / "mlp.h5", "r") as f:
+        momentum = np.asarray(f["optimizer_weights/adam/mlp_dense_kernel_momentum"])
+    np.testing.assert_array_equal(np.asarray(model.optimizer.variables[2]), momentum)
+    bare = keras.Sequential(
+        [
+            keras.Input((8,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    bare.load_weights(FIXTURES / "mlp.h5")
+    np.testing.assert_allclose(
+        bare.predict(io_data["x"], verbose=0), io_data["y"], rtol=1e-5, atol=1e-6
+    )
+    wrong = keras.Sequential([keras.Input((8,)), keras.layers.Dense(3)])
+    with pytest.raises(ValueError, match="Layer count mismatch"):
+        wrong.load_weights(FIXTURES / "mlp.h5")

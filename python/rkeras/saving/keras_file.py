@@ -65,10 +65,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """
     filepath = os.fspath(filepath)
     if filepath.endswith(".h5") or filepath.endswith(".hdf5"):
-        raise NotImplementedError(
-            "Loading legacy .h5 model files is not supported yet; load a .keras file, or "
-            "build the model and call load_weights."
-        )
+        from rkeras.saving import legacy_h5
+
+        return legacy_h5.load_model(filepath, custom_objects, compile, safe_mode)
     if not filepath.endswith(".keras"):
         raise ValueError(
             "File format not supported: filepath=" + filepath + ". Keras 3 only supports V3 "

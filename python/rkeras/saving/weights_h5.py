@@ -138,6 +138,13 @@ def load_weights(model, filepath, skip_mismatch=False):
     except OSError as e:
         raise ValueError(f"Could not read weights file {filepath!r}: {e}") from e
     with f:
+        if "layer_names" in f.attrs or "model_weights" in f:
+            from rkeras.saving import legacy_h5
+
+            legacy_h5.load_weights_from_group(
+                model, f["model_weights"] if "model_weights" in f else f
+            )
+            return
         load_from_file(model, f, skip_mismatch)
 
 
