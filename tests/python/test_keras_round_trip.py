@@ -149,3 +149,26 @@ def test_rkeras_loads_files_keras_writes(tmp_path):
     np.testing.assert_allclose(y["p"], np.array(got["p"]), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(y["r"], np.array(got["r"]), rtol=1e-5, atol=1e-5)
     assert int(model.optimizer.iterations) == got["iterations"]
+
+
+def test_legacy_h5_written_by_rkeras_loads_in_keras_and_rkeras(tmp_path):
+    model = mlp()
+    x = rng.normal(size=(16, 8)).astype("float32")
+    model.fit(x, np.arange(16) % 3, epochs=2, verbose=0)
+    model.save(tmp_path / "legacy.h5")
+    np.save(tmp_path / "x.npy", x)
+    expected = model.predict(x, verbose=0)
+    again = keras.models.load_model(tmp_path / "legacy.h5")
+    np.testing.assert_array_equal(again.predict(x, verbose=0), expected)
+    assert int(again.optimizer.iterations) == 2
+    got = run_keras(
+        """
+        import json, numpy as np, keras
+        m = keras.saving.load_model("legacy.h5")
+        y = m.predict(np.load("x.npy"), verbose=0)
+        print(json.dumps({"y": y.tolist(), "iterations": int(m.optimizer.iterations)}))
+    """,
+        tmp_path,
+    )
+    np.testing.assert_allclose(np.array(got["y"]), expected, rtol=1e-5, atol=1e-6)
+    assert got["iterations"] == 2

@@ -72,12 +72,13 @@ class Model(Trainer, Layer):
         from rkeras.saving import keras_writer
 
         filepath = os.fspath(filepath)
-        if filepath.endswith((".h5", ".hdf5")):
-            raise NotImplementedError(
-                "Saving to the legacy .h5 format is not supported yet; use a .keras path."
-            )
         if not overwrite and os.path.exists(filepath):
             raise FileExistsError(f"{filepath} exists and overwrite=False")
+        if filepath.endswith((".h5", ".hdf5")):
+            from rkeras.saving import legacy_h5
+
+            legacy_h5.save_model(self, filepath)
+            return
         keras_writer.save_model(self, filepath)
 
     def to_json(self, **kwargs):

@@ -97,3 +97,77 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                     for variable, value in zip(variables, values, strict=True):
                         variable.assign(value.astype(np.asarray(variable).dtype))
     return model
+
+
+def _legacy_config(envelope):
+    """Keras's legacy `model_config`: top-level layer entries carry only
+    `class_name` and `config` (plus `name`/`inbound_nodes` in a Functional)."""
+    config = dict(envelope["config"])
+    layers = []
+    for entry in config.get("layers", []):
+        layers.append(
+            {
+                k: v
+                for k, v in entry.items()
+                if k in ("class_name", "config", "name", "inbound_nodes")
+            }
+        )
+    config["layers"] = layers
+    return {"class_name": envelope["class_name"], "config": config}
+
+
+def save_model(model, filepath):
+    """Writes `model` in the legacy `.h5` layout Keras 3 reads, atomically."""
+    import os
+    import tempfile
+
+    import h5py
+
+    from rkeras.saving.keras_writer import KERAS_FORMAT_VERSION, serialize_model
+
+    envelope = serialize_model(model)
+    compile_config = envelope.get("compile_config") or {}
+    directory = os.path.dirname(os.path.abspath(filepath))
+    fd, tmp = tempfile.mkstemp(suffix=".h5.tmp", dir=directory)
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as f:
+            # The layout and dtypes follow what Keras writes under JAX.
+            f.attrs["backend"] = "jax"
+            f.attrs["keras_version"] = KERAS_FORMAT_VERSION
+            f.attrs["model_config"] = json.dumps(_legacy_config(envelope))
+            if compile_config:
+                training = {k: v for k, v in compile_config.items() if k != "optimizer"}
+                optimizer = compile_config["optimizer"]
+                training["optimizer_config"] = {
+                    "class_name": optimizer["class_name"],
+                    "config": optimizer["config"],
+                }
+                f.attrs["training_config"] = json.dumps(training)
+            weights = f.create_group("model_weights")
+            weights.attrs["backend"] = "jax"
+            weights.attrs["keras_version"] = KERAS_FORMAT_VERSION
+            weights.attrs["layer_names"] = np.array([layer.name.encode() for layer in model.layers])
+            for layer in model.layers:
+                group = weights.create_group(layer.name)
+                variables = layer.trainable_weights + layer.non_trainable_weights
+                names = [f"{layer.name}/{v.name}" for v in variables]
+                group.attrs["weight_names"] = np.array([n.encode() for n in names])
+                for name, variable in zip(names, variables, strict=True):
+                    group.create_dataset(name, data=np.asarray(variable))
+            top = weights.create_group("top_level_model_weights")
+            top.attrs["weight_names"] = np.array([], dtype="float64")
+            optimizer = getattr(model, "optimizer", None)
+            if optimizer is not None and getattr(optimizer, "built", False):
+                group = f.create_group("optimizer_weights")
+                names = [
+                    f"{optimizer.name}/{v.name}_{i}" for i, v in enumerate(optimizer.variables)
+                ]
+                group.attrs["weight_names"] = np.array([n.encode() for n in names])
+                for name, variable in zip(names, optimizer.variables, strict=True):
+                    group.create_dataset(name, data=np.asarray(variable))
+        os.replace(tmp, filepath)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
