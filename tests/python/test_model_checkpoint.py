@@ -68,5 +68,15 @@ def test_save_best_only_keeps_the_best_epoch(tmp_path):
 def test_paths_are_checked():
     with pytest.raises(ValueError, match="must end in `.weights.h5`"):
         keras.callbacks.ModelCheckpoint("w.h5", save_weights_only=True)
-    with pytest.raises(NotImplementedError, match="save_weights_only=True"):
-        keras.callbacks.ModelCheckpoint("m.keras")
+    with pytest.raises(ValueError, match="must end in `.keras`"):
+        keras.callbacks.ModelCheckpoint("m.weights.h5x")
+
+
+def test_whole_model_checkpoints_load_back(tmp_path):
+    m = model()
+    path = tmp_path / "best.keras"
+    m.fit(X, Y, validation_split=0.25, epochs=3, verbose=0,
+          callbacks=[keras.callbacks.ModelCheckpoint(path, save_best_only=True)])
+    best = keras.models.load_model(path)
+    assert isinstance(best.optimizer, keras.optimizers.SGD)
+    assert best.predict(X, verbose=0).shape == (64, 1)

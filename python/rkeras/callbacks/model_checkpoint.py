@@ -30,8 +30,8 @@ class ModelCheckpoint(Callback):
         monitor: the metric `save_best_only` compares (`"val_loss"`).
         verbose: 1 prints a line per save.
         save_best_only: only save when `monitor` improves.
-        save_weights_only: must be True here: whole-model `.keras` files come
-            with the saving issue; weights go to `.weights.h5`.
+        save_weights_only: save only the weights (to a `.weights.h5` path)
+            instead of the whole model (a `.keras` path).
         mode: `"auto"`, `"min"` or `"max"`.
         save_freq: `"epoch"` or a number of batches.
         initial_value_threshold: the value `monitor` must beat first.
@@ -56,12 +56,7 @@ class ModelCheckpoint(Callback):
                     "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
                     f"provided must end in `.weights.h5`. Received: filepath={self.filepath}"
                 )
-        elif self.filepath.endswith(".keras"):
-            raise NotImplementedError(
-                "ModelCheckpoint to a `.keras` file needs whole-model saving, which rkeras "
-                "does not have yet; use save_weights_only=True and a `.weights.h5` path."
-            )
-        else:
+        elif not self.filepath.endswith((".keras", ".h5")):
             raise ValueError(
                 "The filepath provided must end in `.keras` (Keras model format). "
                 f"Received: filepath={self.filepath}"
@@ -126,4 +121,7 @@ class ModelCheckpoint(Callback):
         directory = os.path.dirname(path)
         if directory:
             os.makedirs(directory, exist_ok=True)
-        self.model.save_weights(path)
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
