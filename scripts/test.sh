@@ -16,7 +16,7 @@ fi
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 # keras + jax: the round-trip tests load rkeras files in real Keras 3 and back.
-.venv/bin/pip install -q "maturin>=1.5,<2" numpy pytest ruff h5py scikit-learn keras jax
+.venv/bin/pip install -q "maturin>=1.5,<2" numpy pytest ruff h5py scikit-learn keras jax tensorboard pandas
 
 cargo test --all-targets
 # Release build: the Python suite trains real models.

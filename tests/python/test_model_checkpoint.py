@@ -75,8 +75,14 @@ def test_paths_are_checked():
 def test_whole_model_checkpoints_load_back(tmp_path):
     m = model()
     path = tmp_path / "best.keras"
-    m.fit(X, Y, validation_split=0.25, epochs=3, verbose=0,
-          callbacks=[keras.callbacks.ModelCheckpoint(path, save_best_only=True)])
+    m.fit(
+        X,
+        Y,
+        validation_split=0.25,
+        epochs=3,
+        verbose=0,
+        callbacks=[keras.callbacks.ModelCheckpoint(path, save_best_only=True)],
+    )
     best = keras.models.load_model(path)
     assert isinstance(best.optimizer, keras.optimizers.SGD)
     assert best.predict(X, verbose=0).shape == (64, 1)
