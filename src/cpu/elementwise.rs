@@ -107,7 +107,8 @@ fn unary_f32(op: UnaryOp, src: &[f32]) -> Vec<f32> {
         UnaryOp::Cos => map_parallel(src, |x: f32| x.cos()),
         UnaryOp::Tanh => map_parallel(src, math::tanh),
         UnaryOp::Sigmoid => map_parallel(src, math::sigmoid),
-        UnaryOp::Relu => map_parallel(src, |x: f32| if x > 0.0 { x } else { 0.0 }),
+        // NaN passes through, as in NumPy, JAX and TensorFlow.
+        UnaryOp::Relu => map_parallel(src, |x: f32| if x > 0.0 || x.is_nan() { x } else { 0.0 }),
         UnaryOp::Floor => map_parallel(src, |x: f32| x.floor()),
         UnaryOp::Ceil => map_parallel(src, |x: f32| x.ceil()),
         UnaryOp::Round => map_parallel(src, |x: f32| x.round_ties_even()),

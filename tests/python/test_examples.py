@@ -26,7 +26,13 @@ def test_mlp_digits_reaches_95_percent():
 
 @pytest.mark.parametrize(
     "name",
-    ["quickstart.py", "functional_multi_input.py", "custom_layer.py", "custom_training_loop.py"],
+    [
+        "quickstart.py",
+        "functional_multi_input.py",
+        "custom_layer.py",
+        "custom_training_loop.py",
+        "early_stopping_checkpoint.py",
+    ],
 )
 def test_example_runs(name):
     out = run(name)

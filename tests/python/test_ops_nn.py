@@ -158,3 +158,14 @@ def test_dot(sa, sb, rng):
     b = f32(rng.standard_normal(sb))
     y = ops.dot(a.astype(np.float32), b.astype(np.float32))
     assert_close(y, np.dot(a, b), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("device", ["cpu", "gpu"])
+def test_relu_propagates_nan(device):
+    import math
+
+    import rkeras
+
+    with rkeras.device(device):
+        out = np.asarray(ops.relu(np.array([np.nan, -1.0, 2.0], "float32")))
+    assert math.isnan(out[0]) and out[1] == 0 and out[2] == 2

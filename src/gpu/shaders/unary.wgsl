@@ -22,7 +22,8 @@ fn apply(x: f32) -> f32 {
         case 11u: { return cos_f(x); }
         case 12u: { return tanh_f(x); }
         case 13u: { return sigmoid_f(x); }
-        case 14u: { return select(0.0, x, x > 0.0); }
+        // NaN passes through, as on the CPU.
+        case 14u: { return select(0.0, x, x > 0.0 || is_nan(x)); }
         case 15u: { return floor(x); }
         case 16u: { return ceil(x); }
         case 17u: { return round(x); }
