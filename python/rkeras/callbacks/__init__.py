@@ -1,5 +1,6 @@
 """Callbacks, as `keras.callbacks`."""
 
+from rkeras.callbacks.backup_and_restore import BackupAndRestore
 from rkeras.callbacks.callback import Callback
 from rkeras.callbacks.callback_list import CallbackList
 from rkeras.callbacks.csv_logger import CSVLogger

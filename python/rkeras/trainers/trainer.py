@@ -259,7 +259,11 @@ class Trainer:
             steps=train.num_batches,
         )
         self.stop_training = False
+        self._initial_epoch = None
         callbacks.on_train_begin()
+        # BackupAndRestore may resume from a later epoch.
+        if self._initial_epoch is not None:
+            initial_epoch = self._initial_epoch
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
