@@ -31,3 +31,24 @@ def test_epoch_scalars_batch_scalars_and_histograms(tmp_path):
     assert len(train.Scalars("batch_loss")) == 9
     histograms = train.Tags()["histograms"]
     assert any(tag.endswith("kernel") for tag in histograms)
+
+
+def test_graph_of_layers_is_written(tmp_path):
+    a = keras.Input((3,), name="a")
+    b = keras.Input((2,), name="b")
+    h = keras.layers.Concatenate(name="join")([a, b])
+    out = keras.layers.Dense(1, name="head")(keras.layers.Dense(4, name="hidden")(h))
+    model = keras.Model([a, b], out)
+    model.compile("sgd", "mse")
+    model.fit(
+        [np.ones((8, 3)), np.ones((8, 2))],
+        np.ones((8, 1)),
+        epochs=1,
+        verbose=0,
+        callbacks=[keras.callbacks.TensorBoard(tmp_path)],
+    )
+    graph = EventAccumulator(str(tmp_path / "train")).Reload().Graph()
+    inputs = {node.name: list(node.input) for node in graph.node}
+    assert inputs["join"] == ["a", "b"]
+    assert inputs["hidden"] == ["join"] and inputs["head"] == ["hidden"]
+    assert {node.op for node in graph.node} >= {"InputLayer", "Concatenate", "Dense"}

@@ -31,8 +31,8 @@ class TensorBoard(Callback):
         log_dir: the directory of the event files.
         histogram_freq: write weight histograms every this many epochs
             (0: never).
-        write_graph: accepted for Keras compatibility; rkeras has no graph
-            to write, so nothing is written for it.
+        write_graph: write the model's layer graph (one node per layer, with
+            edges from the layers that feed it) for TensorBoard's Graphs tab.
         write_images: accepted for Keras compatibility.
         update_freq: `"epoch"`, `"batch"` or an integer number of batches
             between training-metric writes.
@@ -100,6 +100,39 @@ class TensorBoard(Callback):
             event_pb2.Event(
                 wall_time=time.time(), step=epoch, summary=summary_pb2.Summary(value=values)
             )
+        )
+
+    def on_train_begin(self, logs=None):
+        if self.write_graph:
+            self._write_graph()
+
+    def _write_graph(self):
+        from tensorboard.compat.proto import graph_pb2
+
+        _, event_pb2, _ = _writer_modules()
+        graph = graph_pb2.GraphDef()
+        model = self.model
+        source = getattr(model, "_graph", None) or model
+        nodes = getattr(source, "_nodes", None)
+        if nodes is None:
+            # Subclassed models: their layers in order, as a chain.
+            previous = None
+            for layer in model.layers:
+                node = graph.node.add(name=layer.name, op=type(layer).__name__)
+                if previous is not None:
+                    node.input.append(previous)
+                previous = layer.name
+        else:
+            added = set()
+            for call in nodes:
+                if call.layer.name in added:
+                    continue
+                added.add(call.layer.name)
+                node = graph.node.add(name=call.layer.name, op=type(call.layer).__name__)
+                for t in call.input_tensors:
+                    node.input.append(t._keras_history[0].name)
+        self._writer("train").add_event(
+            event_pb2.Event(wall_time=time.time(), graph_def=graph.SerializeToString())
         )
 
     def on_train_batch_end(self, batch, logs=None):
