@@ -155,3 +155,26 @@ def test_to_json_and_clone_model_give_the_architecture_with_new_weights():
     clone = keras.models.clone_model(model)
     assert not np.allclose(clone.get_weights()[0], model.get_weights()[0])
     assert clone.optimizer is None
+
+
+def test_serialize_and_deserialize_keras_objects():
+    objects = [
+        keras.layers.Dense(3, activation="relu", name="d"),
+        keras.optimizers.Adam(learning_rate=0.02),
+        keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5),
+        keras.losses.Huber(),
+        keras.metrics.AUC(num_thresholds=50),
+        keras.initializers.HeNormal(seed=3),
+        keras.regularizers.L2(0.5),
+        keras.constraints.MaxNorm(3),
+    ]
+    for obj in objects:
+        config = keras.saving.serialize_keras_object(obj)
+        assert json.loads(json.dumps(config)) == config
+        again = keras.saving.deserialize_keras_object(config)
+        assert type(again) is type(obj)
+        assert again.get_config() == obj.get_config()
+    assert keras.saving.deserialize_keras_object("relu") is keras.activations.relu
+    model = keras.models.model_from_json(sequential().to_json())
+    config = keras.saving.serialize_keras_object(model)
+    assert type(keras.saving.deserialize_keras_object(config)) is keras.Sequential

@@ -11,10 +11,13 @@ from rkeras.saving.object_registration import (
     get_registered_object,
     register_keras_serializable,
 )
+from rkeras.saving.serialization import deserialize_keras_object, serialize_keras_object
 from rkeras.saving.weights_h5 import load_weights, save_weights
 
 __all__ = [
     "CustomObjectScope",
+    "deserialize_keras_object",
+    "serialize_keras_object",
     "custom_object_scope",
     "get_custom_objects",
     "get_registered_name",
