@@ -178,3 +178,33 @@ def test_serialize_and_deserialize_keras_objects():
     model = keras.models.model_from_json(sequential().to_json())
     config = keras.saving.serialize_keras_object(model)
     assert type(keras.saving.deserialize_keras_object(config)) is keras.Sequential
+
+
+def test_subclassed_model_with_get_config_round_trips(tmp_path):
+    @keras.saving.register_keras_serializable(package="tests")
+    class TwoTower(keras.Model):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.left = keras.layers.Dense(units, activation="relu")
+            self.right = keras.layers.Dense(units, activation="tanh")
+            self.head = keras.layers.Dense(1)
+
+        def call(self, inputs, training=None):
+            return self.head(keras.ops.concatenate([self.left(inputs), self.right(inputs)], -1))
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    model = TwoTower(units=5, name="towers")
+    model.compile("adam", "mse")
+    x = rng.normal(size=(16, 3)).astype("float32")
+    model.fit(x, x.sum(1, keepdims=True), epochs=2, verbose=0)
+    model.save(tmp_path / "towers.keras")
+    loaded = keras.models.load_model(tmp_path / "towers.keras")
+    assert isinstance(loaded, TwoTower) and loaded.units == 5 and loaded.name == "towers"
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 2, (
+        int(loaded.optimizer.iterations),
+        int(model.optimizer.iterations),
+    )

@@ -303,6 +303,8 @@ class Layer:
     def _maybe_build(self, input_shape):
         if self.built:
             return
+        # Saved as `build_config`, so a loaded model can rebuild itself.
+        self._build_input_shape = input_shape
         self.build(input_shape)
         self.built = True
 

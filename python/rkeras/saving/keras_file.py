@@ -91,7 +91,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             config = json.loads(_read_member(archive, "config.json", _MAX_JSON_BYTES))
         except json.JSONDecodeError as e:
             raise ValueError(f"{filepath}: config.json is not valid JSON: {e}") from e
-        model = deserialize_model(config, custom_objects or {}, safe_mode)
+        if config.get("class_name") in ("Sequential", "Functional", "Model"):
+            model = deserialize_model(config, custom_objects or {}, safe_mode)
+        else:
+            model = deserialize_layer(config, custom_objects or {}, safe_mode)
         if compile and config.get("compile_config"):
             _compile_from_config(model, config["compile_config"])
         if "model.weights.h5" in names:
@@ -128,6 +131,10 @@ def deserialize_layer(envelope, custom_objects, safe_mode=True):
         )
     if class_name in ("Sequential", "Functional", "Model"):
         return deserialize_model(envelope, custom_objects, safe_mode)
+    from rkeras.models.model import Model
+
+    if isinstance(cls, type) and issubclass(cls, Model):
+        return _subclassed_model(cls, envelope)
     config = _clean(envelope.get("config", {}))
     if class_name == "Lambda" and safe_mode:
         raise ValueError(
@@ -157,6 +164,22 @@ def deserialize_layer(envelope, custom_objects, safe_mode=True):
         layer.build(tree.map_structure(lambda d: d, _shape(shape)))
         layer.built = True
     return layer
+
+
+def _subclassed_model(cls, envelope):
+    """Rebuilds a subclassed model from its config, then creates its weights
+    by one call on a shape-only (meta) input of the recorded shape."""
+    from rkeras.backend.keras_tensor import KerasTensor
+
+    model = cls.from_config(_clean(envelope.get("config", {})))
+    shape = (envelope.get("build_config") or {}).get("input_shape")
+    if shape is not None:
+        shapes = _shape(shape)
+        if isinstance(shapes, list):
+            model([KerasTensor(s).to_meta() for s in shapes])
+        else:
+            model(KerasTensor(shapes).to_meta())
+    return model
 
 
 def _shape(shape):

@@ -173,12 +173,31 @@ def serialize_model(model, compile_config=True):
             "build_config": {"input_shape": None},
         }
     else:
-        raise NotImplementedError(
-            f"Saving a subclassed model ({type(model).__name__}) to a .keras file needs a "
-            "registered class with get_config; use save_weights for now."
-        )
+        envelope = _subclassed_envelope(model)
     envelope["compile_config"] = _compile_config(model) if compile_config else {}
     return envelope
+
+
+def _subclassed_envelope(model):
+    """A subclassed model: its class (by module and registered name), its
+    `get_config()` and the input shape it was built with."""
+    from rkeras.backend.keras_tensor import UNKNOWN_DIM
+
+    cls = type(model)
+    shape = getattr(model, "_build_input_shape", None)
+    if shape is None:
+        raise ValueError(
+            f"Model {model.name!r} ({cls.__name__}) has not been built: call it on data (or "
+            "fit it) before saving, so its weights exist."
+        )
+    shape = tree.map_structure(lambda d: None if d == UNKNOWN_DIM else d, shape)
+    return {
+        "module": cls.__module__,
+        "class_name": cls.__name__,
+        "config": _jsonable(model.get_config()),
+        "registered_name": getattr(cls, "_registered_name", cls.__name__),
+        "build_config": {"input_shape": _jsonable(shape)},
+    }
 
 
 def _compile_config(model):

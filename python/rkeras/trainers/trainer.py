@@ -142,10 +142,12 @@ class Trainer:
     def train_step(self, data):
         """One optimizer step on a batch `(x, y, sample_weight)`."""
         x, y, sample_weight = data_adapter.unpack_x_y_sample_weight(data)
-        trainable = self.trainable_weights
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        # Read after the forward pass: a subclassed model creates its weights
+        # on its first call.
+        trainable = self.trainable_weights
         self._loss_tracker.update_state(loss, sample_weight=self._batch_size(x))
         if trainable:
             grads = tape.gradient(loss, trainable)
