@@ -208,3 +208,21 @@ def test_subclassed_model_with_get_config_round_trips(tmp_path):
         int(loaded.optimizer.iterations),
         int(model.optimizer.iterations),
     )
+
+
+def test_metric_objects_and_damaged_files(tmp_path):
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(
+        "adam",
+        "sparse_categorical_crossentropy",
+        metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=2)],
+    )
+    model.fit(X, Y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    logs = loaded.evaluate(X, Y, verbose=0, return_dict=True)
+    assert set(logs) == {"loss", "accuracy", "sparse_top_k_categorical_accuracy"}
+    data = (tmp_path / "m.keras").read_bytes()
+    (tmp_path / "cut.keras").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError):
+        keras.models.load_model(tmp_path / "cut.keras")

@@ -75,7 +75,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         )
     try:
         archive = zipfile.ZipFile(filepath)
-    except (zipfile.BadZipFile, OSError) as e:
+        archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
         raise ValueError(f"{filepath} is not a valid .keras file (a zip archive): {e}") from e
     with archive:
         names = set(archive.namelist())
@@ -101,8 +102,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             data = _read_member(archive, "model.weights.h5", _MAX_WEIGHTS_BYTES)
             import h5py
 
-            with h5py.File(io.BytesIO(data), "r") as f:
-                weights_h5.load_from_file(model, f)
+            try:
+                weights = h5py.File(io.BytesIO(data), "r")
+            except OSError as e:
+                raise ValueError(f"{filepath}: model.weights.h5 is damaged: {e}") from e
+            with weights:
+                weights_h5.load_from_file(model, f=weights)
     return model
 
 

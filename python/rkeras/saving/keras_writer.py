@@ -213,18 +213,19 @@ def _compile_config(model):
         "optimizer": optimizers.serialize(model.optimizer),
         "loss": _jsonable(loss) if isinstance(loss, (str, dict, list, type(None))) else None,
         "loss_weights": passed["loss_weights"],
-        "metrics": passed["metrics"] if _all_strings(passed["metrics"]) else None,
-        "weighted_metrics": passed["weighted_metrics"]
-        if _all_strings(passed["weighted_metrics"])
-        else None,
+        "metrics": _serialize_metrics(passed["metrics"]),
+        "weighted_metrics": _serialize_metrics(passed["weighted_metrics"]),
         "run_eagerly": False,
         "steps_per_execution": 1,
         "jit_compile": False,
     }
 
 
-def _all_strings(spec):
-    return all(isinstance(x, str) for x in tree.flatten(spec)) if spec is not None else True
+def _serialize_metrics(spec):
+    """Metric names stay strings; metric objects become their envelopes."""
+    from rkeras.saving.serialization import serialize_keras_object
+
+    return None if spec is None else serialize_keras_object(spec)
 
 
 def save_model(model, filepath):
