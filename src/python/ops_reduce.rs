@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use super::convert::{parse_dtype, to_tensor};
 use super::ops_math::{run, unary};
 use super::tensor::PyTensor;
-use crate::ops;
+use crate::{ops, Tensor};
 
 /// An `axis` argument: `None`, an int, or a tuple/list of ints.
 pub struct Axes(pub Option<Vec<isize>>);
@@ -69,6 +69,31 @@ pub fn std_dev(
     unary(py, x, |t| ops::std(t, axis.0.as_deref(), keepdims))
 }
 
+type Reduction = fn(&Tensor, Option<&[isize]>, bool) -> crate::Result<Tensor>;
+type Combine = fn(&Tensor, &Tensor) -> crate::Result<Tensor>;
+
+/// `reduce` over `axis`, then combined with NumPy's `initial` value.
+fn extremum(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    axis: Axes,
+    keepdims: bool,
+    initial: Option<f64>,
+    reduce: Reduction,
+    combine: Combine,
+) -> PyResult<PyTensor> {
+    unary(py, x, |t| {
+        let m = reduce(t, axis.0.as_deref(), keepdims)?;
+        match initial {
+            Some(v) => combine(
+                &m,
+                &ops::cast(&Tensor::scalar(v as f32, m.device())?, m.dtype())?,
+            ),
+            None => Ok(m),
+        }
+    })
+}
+
 /// Maximum over `axis`.
 #[pyfunction]
 #[pyo3(signature = (x, axis=Axes(None), keepdims=false, initial=None))]
@@ -79,16 +104,7 @@ pub fn max(
     keepdims: bool,
     initial: Option<f64>,
 ) -> PyResult<PyTensor> {
-    unary(py, x, |t| {
-        let m = ops::max(t, axis.0.as_deref(), keepdims)?;
-        match initial {
-            Some(v) => ops::maximum(
-                &m,
-                &ops::cast(&crate::Tensor::scalar(v as f32, m.device())?, m.dtype())?,
-            ),
-            None => Ok(m),
-        }
-    })
+    extremum(py, x, axis, keepdims, initial, ops::max, ops::maximum)
 }
 
 /// Minimum over `axis`.
@@ -101,16 +117,7 @@ pub fn min(
     keepdims: bool,
     initial: Option<f64>,
 ) -> PyResult<PyTensor> {
-    unary(py, x, |t| {
-        let m = ops::min(t, axis.0.as_deref(), keepdims)?;
-        match initial {
-            Some(v) => ops::minimum(
-                &m,
-                &ops::cast(&crate::Tensor::scalar(v as f32, m.device())?, m.dtype())?,
-            ),
-            None => Ok(m),
-        }
-    })
+    extremum(py, x, axis, keepdims, initial, ops::min, ops::minimum)
 }
 
 /// Product over `axis`.
