@@ -424,3 +424,81 @@ pub fn pad(x: &Tensor, pad_width: &[(usize, usize)], constant: f64) -> Result<Te
 pub fn stop_gradient(x: &Tensor) -> Tensor {
     x.with_layout(x.layout().clone())
 }
+
+/// How `pad_periodic` extends an axis beyond its ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PadMode {
+    /// Repeat the edge value.
+    Edge,
+    /// Mirror without repeating the edge (`3 2 | 1 2 3 | 2 1`).
+    Reflect,
+    /// Mirror repeating the edge (`2 1 | 1 2 3 | 3 2`).
+    Symmetric,
+    /// Wrap around (`2 3 | 1 2 3 | 1 2`).
+    Wrap,
+}
+
+/// The source position of padded position `i` (which may lie outside
+/// `0..n`) along an axis of length `n`.
+fn pad_source(i: i64, n: i64, mode: PadMode) -> i64 {
+    match mode {
+        PadMode::Edge => i.clamp(0, n - 1),
+        PadMode::Wrap => i.rem_euclid(n),
+        PadMode::Reflect if n == 1 => 0,
+        PadMode::Reflect => {
+            let j = i.rem_euclid(2 * n - 2);
+            if j >= n {
+                2 * n - 2 - j
+            } else {
+                j
+            }
+        }
+        PadMode::Symmetric => {
+            let j = i.rem_euclid(2 * n);
+            if j >= n {
+                2 * n - 1 - j
+            } else {
+                j
+            }
+        }
+    }
+}
+
+/// Pads by repeating, mirroring or wrapping the data (as a gather, so the
+/// gradient flows back to the source positions).
+pub fn pad_periodic(x: &Tensor, pad_width: &[(usize, usize)], mode: PadMode) -> Result<Tensor> {
+    if pad_width.len() != x.rank() {
+        bail!(
+            Value,
+            "pad: pad_width has {} entries but the tensor has rank {} (shape {})",
+            pad_width.len(),
+            x.rank(),
+            x.shape()
+        );
+    }
+    let mut out = x.clone();
+    for (axis, &(before, after)) in pad_width.iter().enumerate() {
+        if before == 0 && after == 0 {
+            continue;
+        }
+        let n = x.dims()[axis] as i64;
+        if n == 0 {
+            bail!(
+                Value,
+                "pad: cannot pad an empty axis {axis} in mode {mode:?}"
+            );
+        }
+        let positions: Vec<i64> = (-(before as i64)..n + after as i64)
+            .map(|i| pad_source(i, n, mode))
+            .collect();
+        let len = positions.len();
+        let idx = Tensor::from_vec(positions, [len], crate::Device::Cpu)?;
+        let idx = if out.device() == crate::Device::Cpu {
+            idx
+        } else {
+            super::cast(&idx, DType::I32)?.to_device(out.device())?
+        };
+        out = super::take(&out, &idx, Some(axis as isize))?;
+    }
+    Ok(out)
+}

@@ -148,11 +148,14 @@ pub fn take_along_axis(
     })
 }
 
-/// Pads with `constant_values` (only `mode="constant"` is supported).
+/// Pads each axis by `pad_width`.
 ///
 /// Args:
 ///     x: tensor to pad.
 ///     pad_width: `((before, after), ...)` per axis, or one pair for all.
+///     mode: `"constant"`, `"edge"`, `"reflect"`, `"symmetric"` or
+///         `"wrap"` (`"circular"`).
+///     constant_values: the fill value in `"constant"` mode (0).
 #[pyfunction]
 #[pyo3(signature = (x, pad_width, mode="constant", constant_values=None))]
 pub fn pad(
@@ -162,10 +165,28 @@ pub fn pad(
     mode: &str,
     constant_values: Option<f64>,
 ) -> PyResult<PyTensor> {
-    if mode != "constant" {
-        return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
-            "pad(mode={mode:?}) is not supported yet; only mode='constant'"
-        )));
+    let periodic = match mode {
+        "constant" => None,
+        "edge" => Some(ops::PadMode::Edge),
+        "reflect" => Some(ops::PadMode::Reflect),
+        "symmetric" => Some(ops::PadMode::Symmetric),
+        "wrap" | "circular" => Some(ops::PadMode::Wrap),
+        "linear_ramp" | "maximum" | "mean" | "median" | "minimum" | "empty" => {
+            return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+                "pad(mode={mode:?}) is not supported; use 'constant', 'edge', 'reflect', \
+                 'symmetric' or 'wrap'"
+            )))
+        }
+        other => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "pad: unknown mode {other:?}"
+            )))
+        }
+    };
+    if periodic.is_some() && constant_values.is_some() {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "pad: constant_values is only allowed with mode='constant'",
+        ));
     }
     let x = to_tensor(x, None)?;
     let widths: Vec<(usize, usize)> = match pad_width.extract::<Vec<(usize, usize)>>() {
@@ -178,8 +199,9 @@ pub fn pad(
             }
         },
     };
-    run(py, x, |t| {
-        ops::pad(t, &widths, constant_values.unwrap_or(0.0))
+    run(py, x, |t| match periodic {
+        Some(mode) => ops::pad_periodic(t, &widths, mode),
+        None => ops::pad(t, &widths, constant_values.unwrap_or(0.0)),
     })
 }
 

@@ -97,10 +97,31 @@ from rkeras._core import (
     tile,
     transpose,
     var,
-    where,
     zeros,
     zeros_like,
 )
+from rkeras._core import (
+    where as _where_pair,
+)
+
+
+def where(condition, x1=None, x2=None):
+    """`x1` where `condition` is true, else `x2` (broadcast together).
+
+    With only `condition`, returns the indices of its nonzero elements, one
+    int32 tensor per axis (as NumPy's `nonzero`); that result's shape depends
+    on the data, so it is computed on the host.
+    """
+    if x1 is None and x2 is None:
+        import numpy as np
+
+        positions = np.nonzero(np.asarray(convert_to_tensor(condition)))
+        return tuple(convert_to_tensor(p.astype("int32")) for p in positions)
+    if x1 is None or x2 is None:
+        raise ValueError(
+            "`x1` and `x2` either both should be `None` or both should have non-None value."
+        )
+    return _where_pair(condition, x1, x2)
 
 
 def true_divide(x1, x2):
