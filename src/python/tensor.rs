@@ -1,6 +1,8 @@
 //! The Python `Tensor` class, and the operator methods it shares with
 //! `Variable`.
 
+use std::sync::Mutex;
+
 use pyo3::prelude::*;
 
 use super::convert::{to_numpy_copy, to_numpy_view};
@@ -13,11 +15,17 @@ use crate::Tensor;
 #[pyclass(name = "Tensor", module = "rkeras", frozen)]
 pub struct PyTensor {
     pub inner: Tensor,
+    /// The Keras mask attached by a layer (`_keras_mask`), if any. Python
+    /// owns it; the engine never reads it.
+    keras_mask: Mutex<Option<Py<PyAny>>>,
 }
 
 impl PyTensor {
     pub fn new(inner: Tensor) -> PyTensor {
-        PyTensor { inner }
+        PyTensor {
+            inner,
+            keras_mask: Mutex::new(None),
+        }
     }
 }
 
@@ -329,6 +337,19 @@ impl PyTensor {
     #[getter(T)]
     fn transposed(&self) -> PyResult<PyTensor> {
         Ok(PyTensor::new(crate::ops::transpose(&self.inner, None)?))
+    }
+
+    /// The boolean mask a masking layer attached (Keras's `_keras_mask`),
+    /// or `None`.
+    #[getter(_keras_mask)]
+    fn keras_mask(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        let mask = self.keras_mask.lock().unwrap_or_else(|e| e.into_inner());
+        mask.as_ref().map(|m| m.clone_ref(py))
+    }
+
+    #[setter(_keras_mask)]
+    fn set_keras_mask(&self, mask: Option<Py<PyAny>>) {
+        *self.keras_mask.lock().unwrap_or_else(|e| e.into_inner()) = mask;
     }
 
     fn __copy__(&self) -> PyTensor {

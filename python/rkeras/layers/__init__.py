@@ -5,6 +5,7 @@ from rkeras.layers.core.activation import Activation, Identity, Lambda
 from rkeras.layers.core.dense import Dense
 from rkeras.layers.core.embedding import Embedding
 from rkeras.layers.core.input_layer import Input, InputLayer
+from rkeras.layers.core.masking import Masking
 from rkeras.layers.layer import Layer
 from rkeras.layers.merging.base_merge import (
     Add,

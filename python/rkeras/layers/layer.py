@@ -2,11 +2,13 @@
 
 import inspect
 import threading
+import warnings
 
 import numpy as np
 
 from rkeras import _core, initializers, ops, regularizers
 from rkeras.backend.keras_tensor import KerasTensor, from_meta, meta_scope
+from rkeras.backend.masking import get_keras_mask, set_keras_mask
 from rkeras.backend.variable import Variable
 from rkeras.utils import tree
 from rkeras.utils.naming import to_snake_case, uniquify
@@ -329,6 +331,10 @@ class Layer:
             kwargs["training"] = training
         if "mask" in kwargs and not self._call_accepts("mask"):
             kwargs.pop("mask")
+        previous_mask = None
+        if any(get_keras_mask(x) is not None for x in leaves):
+            previous_mask = tree.map_structure(get_keras_mask, inputs)
+            self._fill_mask_arguments(args, kwargs, previous_mask)
         self._maybe_build(tree.map_structure(_shape_of, inputs))
         outer = _context.training
         _context.training = training
@@ -344,7 +350,54 @@ class Layer:
             for out in tree.flatten(outputs):
                 batch = out.shape[0] if out.ndim else 1
                 self.add_loss(self.activity_regularizer(out) / batch)
+        if self.supports_masking:
+            self._set_output_masks(inputs, outputs, previous_mask)
+        elif previous_mask is not None and any(m is not None for m in tree.flatten(previous_mask)):
+            warnings.warn(
+                f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with "
+                "a mask attached to it. However, this layer does not support masking and will "
+                "therefore destroy the mask information. Downstream layers will not see the mask.",
+                stacklevel=2,
+            )
         return outputs
+
+    def _fill_mask_arguments(self, args, kwargs, previous_mask):
+        """Passes the masks riding on the inputs to `call`, as Keras does: the
+        first input's mask(s) as `mask`, and the mask of a tensor argument
+        `x` as `x_mask` where `call` takes one (`query_mask`, ...)."""
+        params = _call_parameters(type(self).call)
+        if "mask" in params:
+            if kwargs.get("mask") is None:
+                kwargs["mask"] = previous_mask
+            return
+        bound = dict(zip(params, args, strict=False))
+        bound.update(kwargs)
+        for name, value in bound.items():
+            mask_name = f"{name}_mask"
+            if mask_name in params and kwargs.get(mask_name) is None:
+                mask = tree.map_structure(get_keras_mask, value)
+                if any(m is not None for m in tree.flatten(mask)):
+                    kwargs[mask_name] = mask
+
+    def _set_output_masks(self, inputs, outputs, previous_mask):
+        """Attaches `compute_mask(inputs, previous_mask)` to the outputs that
+        carry no mask yet."""
+        default = type(self).compute_mask is Layer.compute_mask
+        if default and previous_mask is None:
+            return
+        flat_outputs = tree.flatten(outputs)
+        if all(get_keras_mask(x) is not None for x in flat_outputs):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        for tensor, mask in zip(flat_outputs, tree.flatten(masks), strict=False):
+            if mask is not None and get_keras_mask(tensor) is None:
+                set_keras_mask(tensor, mask)
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the outputs; by default the inputs' mask passes on."""
+        return previous_mask
 
     def _symbolic_call(self, *args, **kwargs):
         inputs = args[0]
@@ -424,6 +477,13 @@ def _accepts(call, name):
         params = inspect.signature(call).parameters
         _SIGNATURES[key] = name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
     return _SIGNATURES[key]
+
+
+def _call_parameters(call):
+    """The names `call` declares, in order (`self` dropped), cached."""
+    if call not in _SIGNATURES:
+        _SIGNATURES[call] = tuple(inspect.signature(call).parameters)[1:]
+    return _SIGNATURES[call]
 
 
 def _standardize_dtype(dtype):

@@ -1,6 +1,7 @@
 """The `Loss` base class and Keras's reductions."""
 
 from rkeras import ops
+from rkeras.backend.masking import get_keras_mask
 
 REDUCTIONS = ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight", "none", None)
 
@@ -27,9 +28,23 @@ def squeeze_or_expand_to_same_rank(y_true, y_pred):
     return y_true, y_pred
 
 
-def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
-    """Weights per-sample loss values and reduces them."""
+def apply_mask(sample_weight, mask, reduction):
+    """Folds a Keras mask into the sample weights. For the mean reductions
+    the kept entries weigh `total / kept`, so the mean runs over kept
+    entries only, as in Keras."""
+    mask = ops.cast(mask, "float32")
+    if reduction in ("mean", "sum_over_batch_size"):
+        mask = mask * (float(mask.size) / (ops.sum(mask) + 1e-7))
+    if sample_weight is None:
+        return mask
+    return _align_weights(mask, sample_weight) * mask
+
+
+def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size", mask=None):
+    """Weights per-sample loss values (and masks them) and reduces them."""
     values = ops.cast(values, "float32")
+    if mask is not None:
+        sample_weight = apply_mask(sample_weight, mask, reduction)
     if sample_weight is not None:
         weight = _align_weights(values, sample_weight)
         values = values * weight
@@ -65,9 +80,10 @@ class Loss:
         self.dtype = dtype or "float32"
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        mask = get_keras_mask(y_pred)
         y_pred = ops.convert_to_tensor(y_pred)
         y_true = ops.convert_to_tensor(y_true)
-        return reduce_values(self.call(y_true, y_pred), sample_weight, self.reduction)
+        return reduce_values(self.call(y_true, y_pred), sample_weight, self.reduction, mask)
 
     def call(self, y_true, y_pred):
         raise NotImplementedError(f"Loss {type(self).__name__} must implement call()")

@@ -78,13 +78,15 @@ def _apply_loss(fn, y_true, y_pred, sample_weight):
     if isinstance(fn, losses_module.Loss):
         return fn(y_true, y_pred, sample_weight=sample_weight)
     from rkeras import ops
+    from rkeras.backend.masking import get_keras_mask
     from rkeras.losses.loss import squeeze_or_expand_to_same_rank
 
+    mask = get_keras_mask(y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(
         ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
     )
     values = fn(y_true, y_pred)
-    return losses_module.reduce_values(values, sample_weight)
+    return losses_module.reduce_values(values, sample_weight, mask=mask)
 
 
 def _as_list(structure, output_names):

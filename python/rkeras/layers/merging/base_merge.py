@@ -36,6 +36,15 @@ class Merge(Layer):
     def _merge(self, inputs):
         raise NotImplementedError
 
+    def compute_mask(self, inputs, previous_mask):
+        """A position is kept when every masked input keeps it."""
+        if previous_mask is None:
+            return None
+        masks = [m for m in previous_mask if m is not None]
+        if not masks:
+            return None
+        return reduce(ops.logical_and, masks)
+
     def compute_output_shape(self, input_shape):
         shape = list(input_shape[0])
         for other in input_shape[1:]:
@@ -112,6 +121,21 @@ class Concatenate(Layer):
 
     def call(self, inputs):
         return ops.concatenate(list(inputs), axis=self.axis)
+
+    def compute_mask(self, inputs, previous_mask):
+        """Inputs without a mask count as all-kept; the masks are
+        concatenated along `axis` and a position is kept when any of its
+        features is (as Keras does)."""
+        if previous_mask is None or all(m is None for m in previous_mask):
+            return None
+        masks = []
+        for x, mask in zip(inputs, previous_mask, strict=True):
+            if mask is None:
+                mask = ops.ones(tuple(x.shape), "bool")
+            elif mask.ndim < x.ndim:
+                mask = ops.broadcast_to(ops.expand_dims(mask, -1), tuple(x.shape))
+            masks.append(mask)
+        return ops.any(ops.concatenate(masks, axis=self.axis), axis=-1)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape[0])
