@@ -169,3 +169,18 @@ def test_masked_training_matches_keras(tmp_path):
     )
     np.testing.assert_allclose(history.history["loss"], theirs["loss"], rtol=1e-5)
     np.testing.assert_allclose(model.predict(x, verbose=0), theirs["pred"], rtol=1e-4, atol=1e-5)
+
+
+def test_weighted_metric_counts_unmasked_steps_only():
+    x = padded_tokens()
+    y = rng.normal(size=(4, 6, 1)).astype("float32")
+    pred = keras.Sequential([keras.layers.Embedding(20, 3, mask_zero=True), keras.layers.Dense(1)])(
+        x
+    )
+    weights = rng.uniform(0.5, 2.0, size=(4, 6)).astype("float32")
+    metric = keras.metrics.MeanAbsoluteError()
+    metric.update_state(y, pred, sample_weight=weights)
+    err = np.abs(np.asarray(pred) - y)[..., 0]
+    keep = x != 0
+    expected = (err * weights * keep).sum() / (weights * keep).sum()
+    np.testing.assert_allclose(float(metric.result()), expected, rtol=1e-5)

@@ -1,6 +1,8 @@
 """`Sum`, `Mean` and `MeanMetricWrapper`: metrics that reduce values."""
 
 from rkeras import ops
+from rkeras.backend.masking import get_keras_mask
+from rkeras.losses.loss import apply_mask
 from rkeras.metrics.metric import Metric
 from rkeras.metrics.metrics_utils import (
     divide_no_nan,
@@ -146,7 +148,11 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        mask = get_keras_mask(y_pred)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if sample_weight is not None and mask is not None:
+            # As Keras: a mask only narrows metrics that are already weighted.
+            sample_weight = apply_mask(sample_weight, mask, "sum")
         return super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):
