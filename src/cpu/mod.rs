@@ -9,6 +9,7 @@ mod math;
 mod matmul;
 mod reduce;
 mod simd;
+mod window;
 
 use std::borrow::Cow;
 

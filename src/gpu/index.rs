@@ -65,7 +65,7 @@ fn check_indices(indices: &GpuStorage) -> Result<()> {
 impl GpuStorage {
     /// This layout's elements as one dense run: the buffer itself when
     /// already contiguous, else a copy. Returns the run's first element.
-    fn dense(&self, layout: &Layout) -> Result<(Arc<PooledBuffer>, usize)> {
+    pub(super) fn dense(&self, layout: &Layout) -> Result<(Arc<PooledBuffer>, usize)> {
         match layout.contiguous_range() {
             Some(range) if range.end <= self.len => Ok((self.buffer.clone(), range.start)),
             _ => Ok((self.copy_strided(layout)?.buffer, 0)),

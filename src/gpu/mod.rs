@@ -14,6 +14,7 @@ mod pipelines;
 mod pool;
 mod reduce;
 mod strided;
+mod window;
 
 use std::sync::Arc;
 

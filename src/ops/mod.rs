@@ -3,6 +3,7 @@
 //! backward rule on any watching tape.
 
 mod activation;
+pub mod conv;
 mod creation;
 mod elementwise;
 mod index;
@@ -12,6 +13,9 @@ mod reduce;
 mod shape;
 
 pub use activation::*;
+pub use conv::{
+    conv, conv_transpose, depthwise_conv, pool, separable_conv, ConvSpec, Padding, PoolKind,
+};
 pub use creation::*;
 pub use elementwise::*;
 pub use index::*;

@@ -5,6 +5,7 @@ mod convert;
 mod device;
 mod errors;
 mod indexing;
+mod ops_conv;
 mod ops_creation;
 mod ops_math;
 mod ops_nn;
@@ -25,6 +26,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<tape::PyTape>()?;
     ops_math::register(m)?;
     ops_nn::register(m)?;
+    ops_conv::register(m)?;
     ops_reduce::register(m)?;
     ops_shape::register(m)?;
     ops_creation::register(m)?;

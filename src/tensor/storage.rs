@@ -5,6 +5,7 @@
 
 use crate::cpu::CpuStorage;
 use crate::gpu::GpuStorage;
+use crate::ops::conv::Window;
 use crate::ops::kinds::{BinaryOp, ReduceOp, UnaryOp};
 use crate::{bail, DType, Device, Layout, Result};
 
@@ -147,6 +148,23 @@ impl Storage {
             (Storage::Meta(_), _) | (_, Storage::Meta(_)) => Ok(Storage::Meta(self.dtype())),
             _ => bail!(Device, "matmul: operands are on different devices"),
         }
+    }
+
+    /// Every window position's taps of channels-last float32 data (im2col),
+    /// `pad` where a tap falls outside the input; see `ops::conv::unfold`.
+    pub fn unfold(&self, layout: &Layout, window: &Window, pad: f32) -> Result<Storage> {
+        dispatch!(self,
+            s => s.unfold(layout, window, pad),
+            s => s.unfold(layout, window, pad),
+            d => *d)
+    }
+
+    /// The adjoint of `unfold` (col2im): taps summed back where they were read.
+    pub fn fold(&self, layout: &Layout, window: &Window) -> Result<Storage> {
+        dispatch!(self,
+            s => s.fold(layout, window),
+            s => s.fold(layout, window),
+            d => *d)
     }
 
     /// The elements of `layout`, gathered into a contiguous buffer.

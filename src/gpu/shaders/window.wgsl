@@ -1,0 +1,98 @@
+// Sliding windows over channels-last data, padded to three spatial dims.
+// Parameters: [total, batch, channels, input[3], kernel[3], output[3],
+// strides[3], dilation[3], pad_before[3], source offset, pad value bits].
+// `unfold` writes (N, *O, *K, C) patches; `fold`, its adjoint, gives each
+// input element the sum of the taps that read it (a gather: no atomics).
+
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+fn input_dim(d: u32) -> u32 { return uparam(3u + d); }
+fn kernel_dim(d: u32) -> u32 { return uparam(6u + d); }
+fn output_dim(d: u32) -> u32 { return uparam(9u + d); }
+fn stride(d: u32) -> u32 { return uparam(12u + d); }
+fn dilation(d: u32) -> u32 { return uparam(15u + d); }
+fn pad_before(d: u32) -> u32 { return uparam(18u + d); }
+
+@compute @workgroup_size(WG)
+fn unfold(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) lid: u32) {
+    let i = flat_group(wid, nwg) * WG + lid;
+    if i >= uparam(0u) {
+        return;
+    }
+    let channels = uparam(2u);
+    var rem = i / channels;
+    // Tap, then position, innermost dim first.
+    var tap: array<u32, 3>;
+    var pos: array<u32, 3>;
+    for (var d = 2i; d >= 0; d--) {
+        tap[d] = rem % kernel_dim(u32(d));
+        rem /= kernel_dim(u32(d));
+    }
+    for (var d = 2i; d >= 0; d--) {
+        pos[d] = rem % output_dim(u32(d));
+        rem /= output_dim(u32(d));
+    }
+    var at = rem;
+    for (var d = 0u; d < 3u; d++) {
+        let padded = pos[d] * stride(d) + tap[d] * dilation(d);
+        if padded < pad_before(d) || padded - pad_before(d) >= input_dim(d) {
+            dst[i] = bitcast<f32>(uparam(22u));
+            return;
+        }
+        at = at * input_dim(d) + padded - pad_before(d);
+    }
+    dst[i] = src[uparam(21u) + at * channels + i % channels];
+}
+
+@compute @workgroup_size(WG)
+fn fold(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let i = flat_group(wid, nwg) * WG + lid;
+    if i >= uparam(0u) {
+        return;
+    }
+    let channels = uparam(2u);
+    var rem = i / channels;
+    var at: array<u32, 3>;
+    for (var d = 2i; d >= 0; d--) {
+        at[d] = rem % input_dim(u32(d));
+        rem /= input_dim(u32(d));
+    }
+    let image = rem;
+    let taps = kernel_dim(0u) * kernel_dim(1u) * kernel_dim(2u);
+    let positions = output_dim(0u) * output_dim(1u) * output_dim(2u);
+    var sum = 0.0;
+    for (var k0 = 0u; k0 < kernel_dim(0u); k0++) {
+        let o0 = window_position(0u, at[0], k0);
+        if o0 < 0 { continue; }
+        for (var k1 = 0u; k1 < kernel_dim(1u); k1++) {
+            let o1 = window_position(1u, at[1], k1);
+            if o1 < 0 { continue; }
+            for (var k2 = 0u; k2 < kernel_dim(2u); k2++) {
+                let o2 = window_position(2u, at[2], k2);
+                if o2 < 0 { continue; }
+                let position = (u32(o0) * output_dim(1u) + u32(o1)) * output_dim(2u) + u32(o2);
+                let tap = (k0 * kernel_dim(1u) + k1) * kernel_dim(2u) + k2;
+                let row = (image * positions + position) * taps + tap;
+                sum += src[uparam(21u) + row * channels + i % channels];
+            }
+        }
+    }
+    dst[i] = sum;
+}
+
+// The window position whose tap `k` reads input index `x` along dim `d`,
+// or -1 when none does.
+fn window_position(d: u32, x: u32, k: u32) -> i32 {
+    let padded = i32(x + pad_before(d)) - i32(k * dilation(d));
+    if padded < 0 || padded % i32(stride(d)) != 0 {
+        return -1;
+    }
+    let o = padded / i32(stride(d));
+    if o >= i32(output_dim(d)) {
+        return -1;
+    }
+    return o;
+}

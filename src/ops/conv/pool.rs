@@ -1,0 +1,111 @@
+//! Max and average pooling over the same windows as convolution.
+
+use super::convolution::ConvSpec;
+use super::window::unfold;
+use super::{channels_last_io, Padding};
+use crate::ops::{divide, max, mean, reshape, sum};
+use crate::{bail, DType, Device, Result, Tensor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolKind {
+    Max,
+    Average,
+}
+
+/// Pools `x` `(N, *S, C)` (or channels first) over windows of `pool_size`.
+/// With `"same"` padding an average counts only the real elements of its
+/// window, as Keras does.
+pub fn pool(x: &Tensor, kind: PoolKind, pool_size: &[usize], spec: &ConvSpec) -> Result<Tensor> {
+    let op = match kind {
+        PoolKind::Max => "max_pool",
+        PoolKind::Average => "average_pool",
+    };
+    if spec.padding == Padding::Causal {
+        bail!(
+            Value,
+            "{op}: `padding` must be \"valid\" or \"same\", got \"causal\""
+        );
+    }
+    let spatial = x.rank().saturating_sub(2);
+    if !(1..=3).contains(&spatial) {
+        bail!(
+            Shape,
+            "{op}: inputs must have rank 3, 4 or 5 (batch, spatial dims, channels), got shape {}",
+            x.shape()
+        );
+    }
+    channels_last_io(x, spec.channels_first, |x| {
+        let x = if x.dtype() == DType::F32 {
+            x.clone()
+        } else {
+            crate::ops::cast(x, DType::F32)?
+        };
+        let window = spec_window(op, &x, pool_size, spec)?;
+        let pad = match kind {
+            PoolKind::Max => f32::NEG_INFINITY,
+            PoolKind::Average => 0.0,
+        };
+        let mut grouped = vec![window.batch];
+        grouped.extend(&window.output);
+        grouped.push(window.taps());
+        grouped.push(window.channels);
+        let taps_axis = [spatial as isize + 1];
+        let patches = reshape(&unfold(&x, &window, pad)?, &grouped)?;
+        let padded = window
+            .pad_before
+            .iter()
+            .chain(&window.pad_after)
+            .any(|&p| p > 0);
+        match kind {
+            PoolKind::Max => max(&patches, Some(&taps_axis), false),
+            PoolKind::Average if !padded => mean(&patches, Some(&taps_axis), false),
+            PoolKind::Average => {
+                let totals = sum(&patches, Some(&taps_axis), false)?;
+                divide(&totals, &window_counts(&window, x.device(), spatial)?)
+            }
+        }
+    })
+}
+
+fn spec_window(
+    op: &str,
+    x: &Tensor,
+    pool_size: &[usize],
+    spec: &ConvSpec,
+) -> Result<super::Window> {
+    let spatial = x.rank() - 2;
+    if pool_size.len() != spatial || pool_size.contains(&0) {
+        bail!(
+            Value,
+            "{op}: `pool_size` must hold {spatial} positive values, got {pool_size:?}"
+        );
+    }
+    let pads = spec.padding.resolve(
+        &x.dims()[1..=spatial],
+        pool_size,
+        &spec.strides,
+        &spec.dilation,
+    );
+    super::Window::new(
+        op,
+        x.dims(),
+        pool_size,
+        &spec.strides,
+        &spec.dilation,
+        &pads,
+    )
+}
+
+/// How many real (unpadded) elements each window covers: `(1, *O, 1)`.
+fn window_counts(window: &super::Window, device: Device, spatial: usize) -> Result<Tensor> {
+    let mut one_image = window.clone();
+    one_image.batch = 1;
+    one_image.channels = 1;
+    let ones = Tensor::ones(one_image.input_dims(), DType::F32, device)?;
+    let mut dims = vec![1];
+    dims.extend(&window.output);
+    dims.push(window.taps());
+    dims.push(1);
+    let counts = reshape(&unfold(&ones, &one_image, 0.0)?, &dims)?;
+    sum(&counts, Some(&[spatial as isize + 1]), false)
+}
