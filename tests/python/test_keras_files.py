@@ -70,9 +70,27 @@ def test_functional_keras_file_predicts():
     assert int(model.optimizer.iterations) == 4
 
 
-def test_unsupported_layers_are_named():
-    with pytest.raises(ValueError, match="Could not locate class 'Conv2D'"):
-        keras.models.load_model(FIXTURES / "cnn.keras")
+def test_cnn_fixture_loads_and_predicts():
+    model = keras.models.load_model(FIXTURES / "cnn.keras")
+    data = np.load(FIXTURES / "cnn_io.npz")
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Conv2D",
+        "MaxPooling2D",
+        "Flatten",
+        "Dense",
+    ]
+    assert model.layers[0].kernel.shape == (3, 3, 1, 4)
+    np.testing.assert_allclose(model.predict(data["x"], verbose=0), data["y"], rtol=1e-5, atol=1e-6)
+    assert int(model.optimizer.iterations) == 2
+
+
+def test_unsupported_layers_are_named(tmp_path):
+    def rename(members):
+        members["config.json"] = members["config.json"].replace(b'"Dense"', b'"NoSuchLayer"')
+        return members
+
+    with pytest.raises(ValueError, match="Could not locate class 'NoSuchLayer'"):
+        keras.models.load_model(_rewrite(tmp_path, "unknown.keras", rename))
 
 
 def _rewrite(tmp_path, name, edit):

@@ -7,10 +7,11 @@ _counters = defaultdict(int)
 
 
 def to_snake_case(name):
-    """`"BatchNormalization"` -> `"batch_normalization"`."""
+    """`"BatchNormalization"` -> `"batch_normalization"`, `"Conv2D"` ->
+    `"conv2d"` (digits do not start a word, as in Keras)."""
+    name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-    return name
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def uniquify(prefix):
