@@ -35,9 +35,14 @@ class _SpatialDropout(Dropout):
         return rk_random.dropout(inputs, self.rate, noise_shape=noise, seed=self.seed_generator)
 
     def get_config(self):
-        config = {**super().get_config(), "data_format": self.data_format}
-        config.pop("noise_shape")
-        return config
+        # Keras writes only these (no `trainable`, no `noise_shape`).
+        return {
+            "rate": self.rate,
+            "seed": self.seed,
+            "name": self.name,
+            "dtype": self.dtype,
+            "data_format": self.data_format,
+        }
 
 
 class SpatialDropout1D(_SpatialDropout):

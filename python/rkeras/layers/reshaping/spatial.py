@@ -140,6 +140,11 @@ class Cropping1D(_Cropping):
         pair = (cropping, cropping) if isinstance(cropping, int) else tuple(cropping)
         super().__init__(1, (pair,), **kwargs)
 
+    def get_config(self):
+        config = super().get_config()
+        config.pop("data_format")
+        return config
+
 
 class Cropping2D(_Cropping):
     __doc__ = _Cropping.__doc__
@@ -187,6 +192,12 @@ class _UpSampling(_SpatialLayer):
     def __init__(self, rank, size, data_format=None, interpolation="nearest", **kwargs):
         super().__init__(rank, data_format, **kwargs)
         self.size = conv_utils.normalize_tuple(size, rank, "size")
+        interpolation = str(interpolation).lower()
+        if interpolation in ("bicubic", "lanczos3", "lanczos5", "area"):
+            raise NotImplementedError(
+                f"UpSampling2D(interpolation={interpolation!r}) is not built yet in rkeras; "
+                "use 'nearest' or 'bilinear'."
+            )
         if interpolation not in ("nearest", "bilinear") or (
             interpolation == "bilinear" and rank != 2
         ):
