@@ -10,6 +10,7 @@ mod index;
 pub mod kinds;
 mod linalg;
 mod reduce;
+pub mod rnn;
 mod shape;
 
 pub use activation::*;

@@ -10,6 +10,7 @@ mod ops_creation;
 mod ops_math;
 mod ops_nn;
 mod ops_reduce;
+mod ops_rnn;
 mod ops_shape;
 mod optim;
 mod random;
@@ -27,6 +28,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ops_math::register(m)?;
     ops_nn::register(m)?;
     ops_conv::register(m)?;
+    ops_rnn::register(m)?;
     ops_reduce::register(m)?;
     ops_shape::register(m)?;
     ops_creation::register(m)?;
