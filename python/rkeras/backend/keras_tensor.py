@@ -83,12 +83,33 @@ def from_meta(tensor, name=None):
     return KerasTensor(shape, tensor.dtype, name=name)
 
 
+# The devices that were current when each enclosing meta scope opened.
+_outer_devices = []
+
+
 class _meta:
     def __enter__(self):
+        _outer_devices.append(_core.get_device())
         _core.push_device_scope("meta")
 
     def __exit__(self, *exc):
         _core.pop_device_scope()
+        _outer_devices.pop()
+        return False
+
+
+class data_scope:
+    """Leaves any meta scope for the device that held data before it: a
+    layer built during a symbolic call still creates real weights."""
+
+    def __enter__(self):
+        self._pushed = bool(_outer_devices)
+        if self._pushed:
+            _core.push_device_scope(_outer_devices[0])
+
+    def __exit__(self, *exc):
+        if self._pushed:
+            _core.pop_device_scope()
         return False
 
 

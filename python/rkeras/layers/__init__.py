@@ -66,6 +66,10 @@ from rkeras.layers.reshaping.spatial import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from rkeras.layers.rnn.cells import GRUCell, LSTMCell, SimpleRNNCell
+from rkeras.layers.rnn.layers import GRU, LSTM, SimpleRNN
+from rkeras.layers.rnn.rnn import RNN, StackedRNNCells
+from rkeras.layers.rnn.wrappers import Bidirectional, TimeDistributed
 
 # Keras's aliases.
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from rkeras import _core, initializers, ops, regularizers
-from rkeras.backend.keras_tensor import KerasTensor, from_meta, meta_scope
+from rkeras.backend.keras_tensor import KerasTensor, data_scope, from_meta, meta_scope
 from rkeras.backend.masking import get_keras_mask, set_keras_mask
 from rkeras.backend.variable import Variable
 from rkeras.utils import tree
@@ -169,16 +169,17 @@ class Layer:
         if initializer is None:
             initializer = "glorot_uniform" if dtype == "float32" else "zeros"
         init = initializers.get(initializer)
-        value = init(shape, dtype=dtype) if callable(init) else init
-        variable = Variable(
-            value,
-            dtype=dtype,
-            trainable=trainable,
-            name=name or "variable",
-            regularizer=regularizers.get(regularizer),
-            constraint=_get_constraint(constraint),
-            path=f"{self.name}/{name or 'variable'}",
-        )
+        with data_scope():
+            value = init(shape, dtype=dtype) if callable(init) else init
+            variable = Variable(
+                value,
+                dtype=dtype,
+                trainable=trainable,
+                name=name or "variable",
+                regularizer=regularizers.get(regularizer),
+                constraint=_get_constraint(constraint),
+                path=f"{self.name}/{name or 'variable'}",
+            )
         if tuple(variable.shape) != shape:
             raise ValueError(
                 f"Initializer for weight '{name}' of layer '{self.name}' returned shape "
