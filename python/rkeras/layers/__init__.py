@@ -1,6 +1,8 @@
 """Layers, as `keras.layers`."""
 
 from rkeras.layers.activations.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from rkeras.layers.attention.attention import AdditiveAttention, Attention
+from rkeras.layers.attention.multi_head_attention import MultiHeadAttention
 from rkeras.layers.convolutional.conv import Conv1D, Conv2D, Conv3D
 from rkeras.layers.convolutional.conv_transpose import (
     Conv1DTranspose,
@@ -30,6 +32,7 @@ from rkeras.layers.merging.base_merge import (
     Subtract,
 )
 from rkeras.layers.normalization.batch_normalization import BatchNormalization
+from rkeras.layers.normalization.group_normalization import GroupNormalization
 from rkeras.layers.normalization.layer_normalization import LayerNormalization
 from rkeras.layers.pooling.base_pooling import (
     AveragePooling1D,

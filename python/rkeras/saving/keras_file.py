@@ -118,6 +118,24 @@ def _clean(config):
     return config
 
 
+def _op_layer(envelope):
+    """A `keras.ops` operation Keras recorded in a functional graph (such as
+    the `NotEqual` behind `Embedding(mask_zero=True)`), as the same
+    function of `rkeras.ops`; only names in that namespace resolve."""
+    from rkeras import ops
+    from rkeras.layers.core.op_layer import OpLayer
+    from rkeras.utils.naming import to_snake_case
+
+    name = to_snake_case(envelope["class_name"])
+    fn = getattr(ops, name, None)
+    if name.startswith("_") or not callable(fn):
+        raise ValueError(
+            f"Could not locate class '{envelope['class_name']}': rkeras.ops has no operation "
+            f"'{name}' to stand in for Keras's {envelope.get('module')}.{envelope['class_name']}"
+        )
+    return OpLayer(fn, name=(envelope.get("config") or {}).get("name"))
+
+
 def deserialize_layer(envelope, custom_objects, safe_mode=True):
     """A layer from its Keras config envelope."""
     from rkeras.saving.object_registration import get_registered_object
@@ -128,6 +146,8 @@ def deserialize_layer(envelope, custom_objects, safe_mode=True):
         or get_registered_object(class_name, custom_objects)
         or _layer_classes().get(class_name)
     )
+    if cls is None and str(envelope.get("module", "")).startswith("keras.src.ops."):
+        return _op_layer(envelope)
     if cls is None:
         raise ValueError(
             f"Could not locate class '{class_name}'. Make sure custom classes are decorated "
@@ -164,7 +184,9 @@ def deserialize_layer(envelope, custom_objects, safe_mode=True):
         config.pop("bias_initializer", None)
     layer = cls.from_config(config)
     build = envelope.get("build_config") or {}
-    if not layer.built and build.get("input_shape") is not None:
+    if not layer.built and build and hasattr(layer, "build_from_config"):
+        layer.build_from_config(build)
+    elif not layer.built and build.get("input_shape") is not None:
         shape = build["input_shape"]
         layer.build(tree.map_structure(lambda d: d, _shape(shape)))
         layer.built = True

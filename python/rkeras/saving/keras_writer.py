@@ -37,6 +37,8 @@ def _jsonable(value):
 
 
 def _build_config(layer):
+    if hasattr(layer, "get_build_config"):
+        return layer.get_build_config()
     nodes = [n for n in layer._inbound_nodes if n.input_tensors]
     if not nodes:
         return None

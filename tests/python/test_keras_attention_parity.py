@@ -1,0 +1,164 @@
+"""Attention and GroupNormalization models against real Keras 3: rkeras saves each model
+before training, Keras loads the file and trains it, rkeras trains its own
+copy, and History, weights and predictions must agree; Keras's trained
+files load back in rkeras and predict the same."""
+
+import json
+
+import numpy as np
+import pytest
+from test_keras_round_trip import run_keras
+
+import rkeras as keras
+from rkeras import layers
+
+rng = np.random.default_rng(5)
+
+
+def self_attention():
+    inputs = keras.Input((6, 8))
+    x = layers.MultiHeadAttention(2, 4)(inputs, inputs, use_causal_mask=True)
+    x = layers.LayerNormalization()(layers.Add()([x, inputs]))
+    x = layers.Flatten()(x)
+    return (
+        keras.Model(inputs, layers.Dense(3, activation="softmax")(x)),
+        (keras.optimizers.Adam(0.01)),
+        "sparse_categorical_crossentropy",
+    )
+
+
+def cross_attention_with_mask_input():
+    query = keras.Input((5, 6))
+    value = keras.Input((7, 4))
+    allowed = keras.Input((5, 7), dtype="bool")
+    x = layers.MultiHeadAttention(3, 2, output_shape=5)(query, value, attention_mask=allowed)
+    x = layers.GlobalAveragePooling1D()(x)
+    model = keras.Model([query, value, allowed], layers.Dense(2)(x))
+    return model, keras.optimizers.Adam(0.01), "mse"
+
+
+def masked_self_attention():
+    tokens = keras.Input((6,), dtype="int32")
+    x = layers.Embedding(20, 8, mask_zero=True)(tokens)
+    x = layers.MultiHeadAttention(2, 4, use_bias=False)(x, x)
+    x = layers.GlobalAveragePooling1D()(x)
+    return keras.Model(tokens, layers.Dense(1)(x)), keras.optimizers.Adam(0.01), "mse"
+
+
+def luong_and_bahdanau():
+    query = keras.Input((4, 5))
+    value = keras.Input((6, 5))
+    a = layers.Attention(use_scale=True, score_mode="concat")([query, value])
+    b = layers.AdditiveAttention()([query, value, value])
+    c = layers.Attention()([query, value], use_causal_mask=False)
+    x = layers.Flatten()(layers.Concatenate()([a, b, c]))
+    return keras.Model([query, value], layers.Dense(2)(x)), keras.optimizers.Adam(0.01), "mse"
+
+
+def group_normalized_cnn():
+    return (
+        keras.Sequential(
+            [
+                keras.Input((6, 6, 4)),
+                layers.Conv2D(8, 3),
+                layers.GroupNormalization(4),
+                layers.GlobalAveragePooling2D(),
+                layers.Dense(2),
+            ]
+        ),
+        keras.optimizers.Adam(0.01),
+        "mse",
+    )
+
+
+MODELS = {
+    "self_attention": self_attention,
+    "cross_attention_with_mask_input": cross_attention_with_mask_input,
+    "masked_self_attention": masked_self_attention,
+    "luong_and_bahdanau": luong_and_bahdanau,
+    "group_normalized_cnn": group_normalized_cnn,
+}
+
+
+def _input(tensor):
+    shape = tensor.shape[1:]
+    if tensor.dtype == "int32":
+        x = rng.integers(1, 20, size=(16, *shape)).astype("int32")
+        lengths = rng.integers(2, shape[0] + 1, size=16)
+        x[np.arange(shape[0]) >= lengths[:, None]] = 0
+        return x
+    if tensor.dtype == "bool":
+        allowed = rng.random((16, *shape)) < 0.7
+        allowed[..., 0] = True
+        return allowed
+    return rng.standard_normal((16, *shape)).astype("float32")
+
+
+def dataset(model, loss):
+    xs = [_input(t) for t in model.inputs]
+    x = xs[0] if len(xs) == 1 else xs
+    out = model.outputs[0].shape[-1]
+    if loss == "sparse_categorical_crossentropy":
+        y = rng.integers(0, out, size=(16,)).astype("int32")
+    else:
+        y = rng.standard_normal((16, out)).astype("float32")
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Trains every model in rkeras and in Keras (from rkeras's file)."""
+    tmp = tmp_path_factory.mktemp("attention_parity")
+    ours = {}
+    for name, build in MODELS.items():
+        keras.utils.set_random_seed(0)
+        model, optimizer, loss = build()
+        model.compile(optimizer, loss)
+        x, y = dataset(model, loss)
+        model.save(tmp / f"{name}.keras")
+        xs = x if isinstance(x, list) else [x]
+        np.savez(tmp / f"{name}_data.npz", y=y, **{f"x{i}": v for i, v in enumerate(xs)})
+        history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+        ours[name] = (model, x, history.history["loss"])
+    theirs = run_keras(
+        f"""
+        import json, numpy as np, keras
+        out = {{}}
+        for name in {list(MODELS)!r}:
+            model = keras.saving.load_model(name + ".keras")
+            d = np.load(name + "_data.npz")
+            xs = [d[k] for k in sorted(k for k in d.files if k.startswith("x"))]
+            x = xs[0] if len(xs) == 1 else xs
+            h = model.fit(x, d["y"], batch_size=8, epochs=3, shuffle=False, verbose=0)
+            np.savez(name + "_keras_weights.npz", *model.get_weights())
+            np.save(name + "_keras_pred.npy", model.predict(x, verbose=0))
+            model.save(name + "_by_keras.keras")
+            out[name] = h.history["loss"]
+        print(json.dumps(out))
+        """,
+        tmp,
+    )
+    return tmp, ours, theirs
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_training_matches_keras(trained, name):
+    tmp, ours, theirs = trained
+    model, x, losses = ours[name]
+    np.testing.assert_allclose(losses, theirs[name], rtol=2e-4, atol=1e-5)
+    weights = np.load(tmp / f"{name}_keras_weights.npz")
+    for i, w in enumerate(model.get_weights()):
+        np.testing.assert_allclose(w, weights[f"arr_{i}"], rtol=1e-3, atol=2e-4, err_msg=f"w{i}")
+    pred = np.load(tmp / f"{name}_keras_pred.npy")
+    np.testing.assert_allclose(model.predict(x, verbose=0), pred, rtol=1e-3, atol=2e-4)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_keras_files_load_in_rkeras(trained, name):
+    tmp, ours, _ = trained
+    _, x, _ = ours[name]
+    loaded = keras.models.load_model(tmp / f"{name}_by_keras.keras")
+    pred = np.load(tmp / f"{name}_keras_pred.npy")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), pred, rtol=1e-5, atol=1e-5)
+    config = json.loads(loaded.to_json())
+    assert config["class_name"] in ("Sequential", "Functional")
