@@ -43,3 +43,10 @@ def test_custom_layer_example_learns_the_circle():
     out = run("custom_layer.py")
     final = re.findall(r"accuracy: (\d\.\d+)", out)[-1]
     assert float(final) > 0.9
+
+
+@pytest.mark.parametrize("name,floor", [("image_cnn.py", 0.95), ("lstm_text_classifier.py", 0.9)])
+def test_cnn_and_lstm_examples_learn(name, floor):
+    out = run(name)
+    accuracy = float(re.search(r"test accuracy (\d\.\d+)", out).group(1))
+    assert accuracy >= floor
