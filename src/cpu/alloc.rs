@@ -41,3 +41,23 @@ fn advise_huge_pages<T>(buffer: &[T]) {
 
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages<T>(_buffer: &[T]) {}
+
+/// Asks glibc's allocator to keep freed tensor buffers for reuse instead of
+/// returning each to the kernel: by default every buffer above 128 KiB is
+/// its own `mmap`, so a training step that frees and reallocates the same
+/// activations pays a page fault per 4 KiB each time (a third of a small
+/// CNN's step, measured). Caching allocators in NumPy and PyTorch avoid
+/// the same cost. Freed memory then stays in the process (its peak RSS).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn keep_freed_memory() {
+    const THRESHOLD: libc::c_int = 1 << 30;
+    // SAFETY: mallopt only tunes allocator thresholds; it is called before
+    // any tensor exists and is safe to call at any time.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, THRESHOLD);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn keep_freed_memory() {}

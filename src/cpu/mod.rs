@@ -2,7 +2,7 @@
 //! (AVX-512, AVX2 or portable), rayon for large tensors, GEMM from the
 //! `gemm` crate.
 
-mod alloc;
+pub mod alloc;
 mod elementwise;
 mod index;
 mod math;

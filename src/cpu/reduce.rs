@@ -93,6 +93,9 @@ where
             return reduce_leading(&data[range], width, init, f);
         }
     }
+    if let Some(out) = reduce_middle(data, layout, axes, init, f) {
+        return out;
+    }
     let (permuted, outer, inner) = split_axes(layout, axes);
     let gathered = elements(data, &permuted);
     let mut out = vec![init; outer];
@@ -136,6 +139,50 @@ fn fold_pairwise<F: Fn(f32, f32) -> f32 + Copy>(src: &[f32], init: f32, f: F) ->
 
 /// Reduces the leading rows of a `(rows, width)` run into one row. Columns
 /// are split across threads; rows are summed in blocks of `ROW_BLOCK`.
+/// Reduces a block of adjacent axes with wide rows after it (a window's
+/// taps in pooling, a sequence axis): each outer slice folds its rows
+/// elementwise, in SIMD, instead of gathering strided runs.
+fn reduce_middle<F>(
+    data: &[f32],
+    layout: &Layout,
+    axes: &[usize],
+    init: f32,
+    f: F,
+) -> Option<Vec<f32>>
+where
+    F: Fn(f32, f32) -> f32 + Copy + Send + Sync,
+{
+    let (&first, &last) = (axes.first()?, axes.last()?);
+    if axes.windows(2).any(|w| w[1] != w[0] + 1) {
+        return None;
+    }
+    let range = layout.contiguous_range()?;
+    let dims = layout.dims();
+    let width: usize = dims[last + 1..].iter().product();
+    let rows: usize = dims[first..=last].iter().product();
+    if width < MIN_ROW_WIDTH || rows == 0 || rows > ROW_BLOCK {
+        return None;
+    }
+    let outer: usize = dims[..first].iter().product();
+    let block = rows * width;
+    let mut out = vec![init; outer * width];
+    let fold = |(acc, slice): (&mut [f32], &[f32])| {
+        for row in slice.chunks_exact(width) {
+            simd::accumulate(acc, row, f);
+        }
+    };
+    let data = &data[range];
+    if data.len() < PARALLEL_THRESHOLD {
+        out.chunks_mut(width).zip(data.chunks(block)).for_each(fold);
+    } else {
+        out.par_chunks_mut(width)
+            .zip(data.par_chunks(block))
+            .with_min_len((CHUNK / block).max(1))
+            .for_each(fold);
+    }
+    Some(out)
+}
+
 fn reduce_leading<F>(data: &[f32], width: usize, init: f32, f: F) -> Vec<f32>
 where
     F: Fn(f32, f32) -> f32 + Copy + Send + Sync,

@@ -71,11 +71,10 @@ fn extremum(x: &Tensor, op: ReduceOp, axis: Option<&[isize]>, keepdims: bool) ->
         let (x, y2) = (x.clone(), y.clone());
         Box::new(move |g, _| {
             let hit = cast(&equal(&x, &expand_grad(&y2, &x, &axes)?)?, DType::F32)?;
-            let ties = expand_grad(&sum(&hit, Some(&to_isize(&axes)), false)?, &x, &axes)?;
-            Ok(vec![Some(multiply(
-                &expand_grad(g, &x, &axes)?,
-                &divide(&hit, &ties)?,
-            )?)])
+            // Share among ties on the reduced shape, then spread once.
+            let ties = sum(&hit, Some(&to_isize(&axes)), keepdims)?;
+            let share = expand_grad(&divide(g, &ties)?, &x, &axes)?;
+            Ok(vec![Some(multiply(&hit, &share)?)])
         })
     });
     Ok(y)
