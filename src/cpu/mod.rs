@@ -5,6 +5,7 @@
 pub mod alloc;
 mod elementwise;
 mod index;
+pub mod lstm;
 mod math;
 mod matmul;
 mod reduce;

@@ -189,7 +189,10 @@ impl Tensor {
             unreachable!("to_device(Cpu) returns CPU storage")
         };
         let data = T::slice(cpu).expect("dtype checked above");
-        Ok(host.layout().offsets().map(|i| data[i]).collect())
+        Ok(match host.layout().contiguous_range() {
+            Some(range) => data[range].to_vec(),
+            None => host.layout().offsets().map(|i| data[i]).collect(),
+        })
     }
 
     /// The single value of a one-element tensor, as f64.

@@ -165,7 +165,7 @@ fn gru_blend(zr: &Tensor, ah: &Tensor, h_prev: &Tensor, spec: &Recurrence) -> Re
 
 /// Gradients of a whole recurrence.
 pub struct Grads {
-    /// Time-major `(T, B, F)`, in processing order.
+    /// `(B, T, F)`, as the inputs came.
     pub inputs: Tensor,
     pub initial_states: Vec<Tensor>,
     pub kernel: Tensor,
@@ -357,6 +357,13 @@ pub fn backward(
         &matmul(&flat, &matrix_transpose(kernel)?)?,
         &[tt, bb, kernel.dims()[0]],
     )?;
+    // Back to the caller's (B, T, F) in input order.
+    let inputs = if spec.go_backwards {
+        crate::ops::flip(&inputs, 0)?
+    } else {
+        inputs
+    };
+    let inputs = crate::ops::transpose(&inputs, Some(&[1, 0, 2]))?;
     let mut initial_states = vec![dh];
     if let Some(c) = dc {
         initial_states.push(c);

@@ -15,6 +15,7 @@
 
 mod activation;
 mod cells;
+mod fused;
 
 pub use activation::Activation;
 
@@ -183,36 +184,61 @@ pub fn recurrence(
     let (t, b, u) = check(spec, x, initial, weights, mask)?;
     let x = cast(x, DType::F32)?;
     let (input_bias, recurrent_bias) = cells::split_bias(spec.kind, weights.bias, u)?;
-    let Forward {
-        sequence,
-        saved,
-        states,
-        xs,
-        masks,
-    } = without_recording(|| {
-        forward(
-            spec,
-            &x,
-            initial,
-            weights,
-            mask,
-            (t, b, u),
-            (input_bias, recurrent_bias),
+    let inputs_and_states = {
+        let mut v = vec![x.clone()];
+        v.extend(initial.iter().cloned());
+        v
+    };
+    let (packed, backward): (Tensor, Backward) = if fused::applies(spec, x.device(), mask.is_some())
+    {
+        let (sequence, h, c, saved) = without_recording(|| {
+            fused::forward(
+                &x,
+                weights.kernel,
+                input_bias.as_ref(),
+                (&initial[0], &initial[1]),
+                weights.recurrent_kernel,
+                spec.go_backwards,
+            )
+        })?;
+        let packed = concatenate(&[sequence, expand_dims(&h, 1)?, expand_dims(&c, 1)?], 1)?;
+        (
+            packed,
+            Backward::Fused {
+                saved,
+                x: x.clone(),
+            },
         )
-    })?;
-
-    // One tensor holds everything the node outputs: the sequence, then
-    // each final state as one more "step".
-    let mut parts = vec![sequence];
-    parts.extend(
-        states
-            .iter()
-            .map(|s| expand_dims(s, 1))
-            .collect::<Result<Vec<_>>>()?,
-    );
-    let packed = concatenate(&parts, 1)?;
-    let mut inputs: Vec<&Tensor> = vec![&x];
-    inputs.extend(initial.iter());
+    } else {
+        let Forward {
+            sequence,
+            saved,
+            states,
+            xs,
+            masks,
+        } = without_recording(|| {
+            forward(
+                spec,
+                &x,
+                initial,
+                weights,
+                mask,
+                (t, b, u),
+                (input_bias, recurrent_bias),
+            )
+        })?;
+        // One tensor holds everything the node outputs: the sequence,
+        // then each final state as one more "step".
+        let mut parts = vec![sequence];
+        parts.extend(
+            states
+                .iter()
+                .map(|s| expand_dims(s, 1))
+                .collect::<Result<Vec<_>>>()?,
+        );
+        (concatenate(&parts, 1)?, Backward::Ops { saved, xs, masks })
+    };
+    let mut inputs: Vec<&Tensor> = inputs_and_states.iter().collect();
     inputs.push(weights.kernel);
     inputs.push(weights.recurrent_kernel);
     if let Some(bias) = weights.bias {
@@ -223,28 +249,21 @@ pub fn recurrence(
         let kernel = weights.kernel.clone();
         let recurrent_kernel = weights.recurrent_kernel.clone();
         let has_bias = weights.bias.is_some();
-        let n_states = initial.len();
-        Box::new(move |g, need| {
-            let grads = cells::backward(
-                &spec,
-                g,
-                &saved,
-                &xs,
-                masks.as_ref(),
-                (&kernel, &recurrent_kernel),
-                (t, b, u),
-            )?;
-            let mut out = Vec::with_capacity(need.len());
-            let dx = transpose(
-                &if spec.go_backwards {
-                    flip(&grads.inputs, 0)?
-                } else {
-                    grads.inputs
-                },
-                Some(&[1, 0, 2]),
-            )?;
-            out.push(Some(dx));
-            out.extend(grads.initial_states.into_iter().take(n_states).map(Some));
+        Box::new(move |g, _| {
+            let grads = match &backward {
+                Backward::Fused { saved, x } => fused::backward(saved, g, x, &kernel)?,
+                Backward::Ops { saved, xs, masks } => cells::backward(
+                    &spec,
+                    g,
+                    saved,
+                    xs,
+                    masks.as_ref(),
+                    (&kernel, &recurrent_kernel),
+                    (t, b, u),
+                )?,
+            };
+            let mut out = vec![Some(grads.inputs)];
+            out.extend(grads.initial_states.into_iter().map(Some));
             out.push(Some(grads.kernel));
             out.push(Some(grads.recurrent_kernel));
             if has_bias {
@@ -258,6 +277,35 @@ pub fn recurrence(
         .map(|i| index_axis(&packed, 1, (t + i) as isize))
         .collect::<Result<Vec<_>>>()?;
     Ok(RecurrenceOutput { sequence, states })
+}
+
+/// What the single tape node's backward keeps.
+enum Backward {
+    Ops {
+        saved: Vec<Saved>,
+        xs: Tensor,
+        masks: Option<Tensor>,
+    },
+    Fused {
+        saved: fused::FusedLstm,
+        x: Tensor,
+    },
+}
+
+/// The input projection of every step, `(T, B, G*U)`: one matmul.
+fn project(
+    xs: &Tensor,
+    kernel: &Tensor,
+    bias: Option<&Tensor>,
+    (t, b, u): (usize, usize, usize),
+    gates: usize,
+) -> Result<Tensor> {
+    let flat = reshape(xs, &[t * b, xs.dims()[2]])?;
+    let mut projected = matmul(&flat, kernel)?;
+    if let Some(bias) = bias {
+        projected = crate::ops::add(&projected, bias)?;
+    }
+    reshape(&projected, &[t, b, gates * u])
 }
 
 /// The forward pass's results and what its backward keeps.
@@ -281,12 +329,13 @@ fn forward(
     (input_bias, recurrent_bias): (Option<Tensor>, Option<Tensor>),
 ) -> Result<Forward> {
     let xs = time_major(x, spec.go_backwards)?.contiguous()?;
-    let flat = reshape(&xs, &[t * b, x.dims()[2]])?;
-    let mut projected = matmul(&flat, weights.kernel)?;
-    if let Some(bias) = &input_bias {
-        projected = crate::ops::add(&projected, bias)?;
-    }
-    let projected = reshape(&projected, &[t, b, spec.kind.gates() * u])?;
+    let projected = project(
+        &xs,
+        weights.kernel,
+        input_bias.as_ref(),
+        (t, b, u),
+        spec.kind.gates(),
+    )?;
     let masks = match mask {
         Some(m) => Some(
             expand_dims(&cast(&time_major(m, spec.go_backwards)?, DType::F32)?, -1)?
