@@ -17,11 +17,12 @@ class PlainLSTMCell(layers.LSTMCell):
     """A subclass runs the step-by-step path (it may change `call`)."""
 
 
+@pytest.mark.parametrize("batch", [3, 40])  # 40 rows run in blocks on threads
 @pytest.mark.parametrize("mask", [False, True])
 @pytest.mark.parametrize("go_backwards", [False, True])
-def test_fused_loop_matches_the_cell_stepping(mask, go_backwards):
-    x = rng.standard_normal((3, 6, 4)).astype("float32")
-    m = np.ones((3, 6), bool)
+def test_fused_loop_matches_the_cell_stepping(batch, mask, go_backwards):
+    x = rng.standard_normal((batch, 6, 4)).astype("float32")
+    m = np.ones((batch, 6), bool)
     m[0, 4:] = False
     fused = layers.LSTM(5, return_sequences=True, go_backwards=go_backwards)
     stepped = layers.RNN(PlainLSTMCell(5), return_sequences=True, go_backwards=go_backwards)
@@ -30,6 +31,16 @@ def test_fused_loop_matches_the_cell_stepping(mask, go_backwards):
     stepped.set_weights(fused.get_weights())
     kwargs = {"mask": m} if mask else {}
     assert_close(stepped(x, **kwargs), fused(x, **kwargs), rtol=1e-5, atol=1e-6)
+    weight = rng.standard_normal((batch, 6, 5)).astype("float32")
+    grads = []
+    for layer in (stepped, fused):
+        inputs = ops.convert_to_tensor(x)
+        with keras.GradientTape() as tape:
+            tape.watch(inputs)
+            loss = ops.sum(layer(inputs, **kwargs) * weight)
+        grads.append(tape.gradient(loss, [inputs, *layer.trainable_weights]))
+    for got, want in zip(grads[1], grads[0], strict=True):
+        assert_close(got, want.numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_custom_and_stacked_cells():

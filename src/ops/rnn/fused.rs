@@ -6,7 +6,10 @@
 //! devices take the op-by-op path in `cells.rs`; both record the same
 //! single tape node.
 
+use std::ops::Range;
+
 use gemm::{gemm, Parallelism};
+use rayon::prelude::*;
 
 use super::cells::Grads;
 use super::{Activation, CellKind, Recurrence};
@@ -14,28 +17,57 @@ use crate::cpu::lstm::{lstm_step_backward, lstm_step_forward};
 use crate::ops::{add, matmul, matrix_transpose, reshape, sum};
 use crate::{Device, Result, Tensor};
 
-/// What the backward of the fused LSTM keeps from the forward.
+/// What the backward of the fused LSTM keeps from the forward: per block
+/// of batch rows (run on its own thread; rows never interact), its gates
+/// and states.
 pub struct FusedLstm {
-    /// Activated gates per processing step, `(T, B, 4U)`.
-    gates: Vec<f32>,
-    /// `h` before each step and after the last: `(T + 1, B, U)`.
-    hidden: Vec<f32>,
-    /// `c` before each step and after the last: `(T + 1, B, U)`.
-    cells: Vec<f32>,
+    parts: Vec<Part>,
     recurrent_kernel: Vec<f32>,
     go_backwards: bool,
     dims: (usize, usize, usize),
 }
 
-impl FusedLstm {
-    /// The input step read at processing step `s`.
-    fn time(&self, s: usize) -> usize {
-        if self.go_backwards {
-            self.dims.0 - 1 - s
-        } else {
-            s
-        }
+struct Part {
+    rows: Range<usize>,
+    /// Activated gates per processing step, `(T, rows, 4U)`.
+    gates: Vec<f32>,
+    /// `h` before each step and after the last: `(T + 1, rows, U)`.
+    hidden: Vec<f32>,
+    /// `c` before each step and after the last: `(T + 1, rows, U)`.
+    cells: Vec<f32>,
+}
+
+/// The input step read at processing step `s`.
+fn input_time(go_backwards: bool, t: usize, s: usize) -> usize {
+    if go_backwards {
+        t - 1 - s
+    } else {
+        s
     }
+}
+
+/// Blocks of batch rows, one per thread, each big enough that its GEMMs
+/// stay efficient.
+fn row_blocks(b: usize) -> Vec<Range<usize>> {
+    const MIN_ROWS: usize = 16;
+    let parts = rayon::current_num_threads().min(b / MIN_ROWS).max(1);
+    let per = b.div_ceil(parts);
+    (0..b).step_by(per).map(|r| r..(r + per).min(b)).collect()
+}
+
+/// Splits `data` into consecutive chunks of `rows.len() * width` elements.
+fn split_rows<'a>(
+    mut data: &'a mut [f32],
+    blocks: &[Range<usize>],
+    width: usize,
+) -> Vec<&'a mut [f32]> {
+    let mut out = Vec::with_capacity(blocks.len());
+    for rows in blocks {
+        let (head, tail) = data.split_at_mut(rows.len() * width);
+        out.push(head);
+        data = tail;
+    }
+    out
 }
 
 /// Whether the fused path computes `spec` on these operands.
@@ -105,99 +137,193 @@ pub fn forward(
     }
     let projected = projected.to_vec::<f32>()?;
     let recurrent = recurrent_kernel.to_vec::<f32>()?;
-    let (row, state) = (4 * u, b * u);
-    let mut saved = FusedLstm {
-        gates: vec![0.0; t * b * row],
-        hidden: vec![0.0; (t + 1) * state],
-        cells: vec![0.0; (t + 1) * state],
+    let (h0, c0) = (h0.to_vec::<f32>()?, c0.to_vec::<f32>()?);
+    let blocks = row_blocks(b);
+    let mut sequence = vec![0.0f32; b * t * u];
+    let outputs = split_rows(&mut sequence, &blocks, t * u);
+    let parts: Vec<Part> = blocks
+        .par_iter()
+        .zip(outputs)
+        .map(|(rows, out)| {
+            let step = Step {
+                t,
+                u,
+                go_backwards,
+                recurrent: &recurrent,
+            };
+            step.forward(rows.clone(), &projected, (&h0, &c0), out)
+        })
+        .collect();
+    let mut h = Vec::with_capacity(b * u);
+    let mut c = Vec::with_capacity(b * u);
+    for part in &parts {
+        let last = t * part.rows.len() * u;
+        h.extend_from_slice(&part.hidden[last..]);
+        c.extend_from_slice(&part.cells[last..]);
+    }
+    let saved = FusedLstm {
+        parts,
         recurrent_kernel: recurrent,
         go_backwards,
         dims: (t, b, u),
     };
-    saved.hidden[..state].copy_from_slice(&h0.to_vec::<f32>()?);
-    saved.cells[..state].copy_from_slice(&c0.to_vec::<f32>()?);
-    let mut sequence = vec![0.0f32; b * t * u];
-    for s in 0..t {
-        let time = saved.time(s);
-        let z = &mut saved.gates[s * b * row..(s + 1) * b * row];
-        for (bi, zr) in z.chunks_exact_mut(row).enumerate() {
-            let at = (bi * t + time) * row;
-            zr.copy_from_slice(&projected[at..at + row]);
+    Ok((
+        Tensor::from_vec(sequence, [b, t, u], Device::Cpu)?,
+        Tensor::from_vec(h, [b, u], Device::Cpu)?,
+        Tensor::from_vec(c, [b, u], Device::Cpu)?,
+        saved,
+    ))
+}
+
+/// The per-block time loops.
+struct Step<'a> {
+    t: usize,
+    u: usize,
+    go_backwards: bool,
+    recurrent: &'a [f32],
+}
+
+impl Step<'_> {
+    fn forward(
+        &self,
+        rows: Range<usize>,
+        projected: &[f32],
+        (h0, c0): (&[f32], &[f32]),
+        sequence: &mut [f32],
+    ) -> Part {
+        let (t, u) = (self.t, self.u);
+        let (n, row) = (rows.len(), 4 * u);
+        let state = n * u;
+        let mut part = Part {
+            gates: vec![0.0; t * n * row],
+            hidden: vec![0.0; (t + 1) * state],
+            cells: vec![0.0; (t + 1) * state],
+            rows: rows.clone(),
+        };
+        part.hidden[..state].copy_from_slice(&h0[rows.start * u..rows.end * u]);
+        part.cells[..state].copy_from_slice(&c0[rows.start * u..rows.end * u]);
+        for s in 0..t {
+            let time = input_time(self.go_backwards, t, s);
+            let z = &mut part.gates[s * n * row..(s + 1) * n * row];
+            for (i, zr) in z.chunks_exact_mut(row).enumerate() {
+                let at = ((rows.start + i) * t + time) * row;
+                zr.copy_from_slice(&projected[at..at + row]);
+            }
+            let (before, after) = part.hidden.split_at_mut((s + 1) * state);
+            let h_prev = &before[s * state..];
+            small_gemm(
+                z,
+                true,
+                h_prev,
+                self.recurrent,
+                (n, row, u),
+                (row as isize, 1),
+            );
+            let (c_before, c_after) = part.cells.split_at_mut((s + 1) * state);
+            let c = &mut c_after[..state];
+            c.copy_from_slice(&c_before[s * state..]);
+            let h = &mut after[..state];
+            lstm_step_forward(z, c, h, u);
+            for (i, hr) in h.chunks_exact(u).enumerate() {
+                sequence[(i * t + s) * u..(i * t + s + 1) * u].copy_from_slice(hr);
+            }
         }
-        let (before, after) = saved.hidden.split_at_mut((s + 1) * state);
-        small_gemm(
-            z,
-            true,
-            &before[s * state..],
-            &saved.recurrent_kernel,
-            (b, row, u),
-            (row as isize, 1),
-        );
-        let (c_before, c_after) = saved.cells.split_at_mut((s + 1) * state);
-        let c = &mut c_after[..state];
-        c.copy_from_slice(&c_before[s * state..]);
-        let h = &mut after[..state];
-        lstm_step_forward(z, c, h, u);
-        for (bi, hr) in h.chunks_exact(u).enumerate() {
-            sequence[(bi * t + s) * u..(bi * t + s + 1) * u].copy_from_slice(hr);
+        part
+    }
+
+    /// Fills this block's rows of `dz (rows, T, 4U)` and `h_prev
+    /// (rows, T, U)`, batch-major in input time, and of the initial
+    /// states' gradients.
+    fn backward(&self, part: &Part, g: &[f32], out: BlockGrads<'_>) {
+        let (t, u) = (self.t, self.u);
+        let (n, row) = (part.rows.len(), 4 * u);
+        let state = n * u;
+        let packed_row = |i: usize, s: usize| {
+            let at = ((part.rows.start + i) * (t + 2) + s) * u;
+            &g[at..at + u]
+        };
+        for i in 0..n {
+            out.dh[i * u..(i + 1) * u].copy_from_slice(packed_row(i, t));
+            out.dc[i * u..(i + 1) * u].copy_from_slice(packed_row(i, t + 1));
+        }
+        let mut dh_out = vec![0.0f32; state];
+        let mut dz_step = vec![0.0f32; n * row];
+        for s in (0..t).rev() {
+            let time = input_time(self.go_backwards, t, s);
+            for i in 0..n {
+                let from_output = packed_row(i, s);
+                let dst = &mut dh_out[i * u..(i + 1) * u];
+                for ((d, &carried), &o) in dst.iter_mut().zip(&out.dh[i * u..]).zip(from_output) {
+                    *d = carried + o;
+                }
+            }
+            lstm_step_backward(
+                &part.gates[s * n * row..(s + 1) * n * row],
+                &part.cells[s * state..(s + 1) * state],
+                &part.cells[(s + 1) * state..(s + 2) * state],
+                &dh_out,
+                out.dc,
+                &mut dz_step,
+                u,
+            );
+            // dh_prev = dz @ U^T, reading U (U, 4U) with swapped strides.
+            small_gemm(
+                out.dh,
+                false,
+                &dz_step,
+                self.recurrent,
+                (n, u, row),
+                (1, row as isize),
+            );
+            for i in 0..n {
+                let at = i * t + time;
+                out.dz[at * row..(at + 1) * row].copy_from_slice(&dz_step[i * row..(i + 1) * row]);
+                out.h_prev[at * u..(at + 1) * u]
+                    .copy_from_slice(&part.hidden[s * state + i * u..s * state + (i + 1) * u]);
+            }
         }
     }
-    let last = |v: &[f32]| Tensor::from_vec(v[t * state..].to_vec(), [b, u], Device::Cpu);
-    let (h, c) = (last(&saved.hidden)?, last(&saved.cells)?);
-    let sequence = Tensor::from_vec(sequence, [b, t, u], Device::Cpu)?;
-    Ok((sequence, h, c, saved))
+}
+
+/// One block's share of the backward's outputs.
+struct BlockGrads<'a> {
+    dz: &'a mut [f32],
+    h_prev: &'a mut [f32],
+    dh: &'a mut [f32],
+    dc: &'a mut [f32],
 }
 
 /// Backpropagation through time. `g` is the gradient of the packed output
 /// `(B, T + 2, U)`: the sequence, then the final `h` and `c`.
 pub fn backward(saved: &FusedLstm, g: &Tensor, x: &Tensor, kernel: &Tensor) -> Result<Grads> {
     let (t, b, u) = saved.dims;
-    let (row, state, f) = (4 * u, b * u, x.dims()[2]);
+    let (row, f) = (4 * u, x.dims()[2]);
     let g = g.to_vec::<f32>()?;
-    let packed_row = |bi: usize, s: usize| &g[(bi * (t + 2) + s) * u..(bi * (t + 2) + s + 1) * u];
-    let gather =
-        |s: usize| -> Vec<f32> { (0..b).flat_map(|bi| packed_row(bi, s).to_vec()).collect() };
-    let mut dh = gather(t);
-    let mut dc = gather(t + 1);
-    // Step gradients and the states before each step, batch-major in input
-    // time, so the weight gradients are plain matmuls over (B*T, .).
+    let blocks: Vec<Range<usize>> = saved.parts.iter().map(|p| p.rows.clone()).collect();
     let mut dz = vec![0.0f32; b * t * row];
     let mut h_prev = vec![0.0f32; b * t * u];
-    let mut dh_out = vec![0.0f32; state];
-    let mut dz_step = vec![0.0f32; b * row];
-    for s in (0..t).rev() {
-        let time = saved.time(s);
-        for bi in 0..b {
-            let out = packed_row(bi, s);
-            for j in 0..u {
-                dh_out[bi * u + j] = dh[bi * u + j] + out[j];
-            }
-        }
-        lstm_step_backward(
-            &saved.gates[s * b * row..(s + 1) * b * row],
-            &saved.cells[s * state..(s + 1) * state],
-            &saved.cells[(s + 1) * state..(s + 2) * state],
-            &dh_out,
-            &mut dc,
-            &mut dz_step,
-            u,
-        );
-        // dh_prev = dz @ U^T, reading U (U, 4U) with swapped strides.
-        small_gemm(
-            &mut dh,
-            false,
-            &dz_step,
-            &saved.recurrent_kernel,
-            (b, u, row),
-            (1, row as isize),
-        );
-        for bi in 0..b {
-            let at = bi * t + time;
-            dz[at * row..(at + 1) * row].copy_from_slice(&dz_step[bi * row..(bi + 1) * row]);
-            h_prev[at * u..(at + 1) * u]
-                .copy_from_slice(&saved.hidden[s * state + bi * u..s * state + (bi + 1) * u]);
-        }
-    }
+    let mut dh = vec![0.0f32; b * u];
+    let mut dc = vec![0.0f32; b * u];
+    let step = Step {
+        t,
+        u,
+        go_backwards: saved.go_backwards,
+        recurrent: &saved.recurrent_kernel,
+    };
+    let outs = split_rows(&mut dz, &blocks, t * row)
+        .into_iter()
+        .zip(split_rows(&mut h_prev, &blocks, t * u))
+        .zip(
+            split_rows(&mut dh, &blocks, u)
+                .into_iter()
+                .zip(split_rows(&mut dc, &blocks, u)),
+        )
+        .map(|((dz, h_prev), (dh, dc))| BlockGrads { dz, h_prev, dh, dc });
+    saved
+        .parts
+        .par_iter()
+        .zip(outs.collect::<Vec<_>>())
+        .for_each(|(part, out)| step.backward(part, &g, out));
     let dz = Tensor::from_vec(dz, [b * t, row], Device::Cpu)?;
     let h_prev = Tensor::from_vec(h_prev, [b * t, u], Device::Cpu)?;
     let xs = reshape(x, &[b * t, f])?;
