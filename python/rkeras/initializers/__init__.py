@@ -10,9 +10,16 @@ from rkeras.utils.naming import to_snake_case
 from rkeras.utils.registry import Registry
 
 
-def compute_fans(shape):
-    """`(fan_in, fan_out)` of a weight shape, as Keras computes them."""
+def compute_fans(shape, input_axes=None, output_axes=None):
+    """`(fan_in, fan_out)` of a weight shape, as Keras computes them; with
+    `input_axes` and `output_axes` (an einsum kernel's), the products of
+    those axes."""
     shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        return (
+            math.prod(shape[a] for a in input_axes),
+            math.prod(shape[a] for a in output_axes),
+        )
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -125,6 +132,9 @@ class TruncatedNormal(_Seeded):
 class VarianceScaling(_Seeded):
     """Draws scaled to the weight's fans.
 
+    `EinsumDense` sets `fan_axes = (input_axes, output_axes)` on its copy,
+    so the fans of its kernel count the contracted and produced axes.
+
     Args:
         scale: scaling factor (positive).
         mode: `"fan_in"`, `"fan_out"` or `"fan_avg"`.
@@ -144,9 +154,10 @@ class VarianceScaling(_Seeded):
         if distribution not in ("uniform", "truncated_normal", "untruncated_normal"):
             raise ValueError(f"Invalid `distribution` argument: {distribution}")
         self.scale, self.mode, self.distribution = scale, mode, distribution
+        self.fan_axes = (None, None)
 
     def __call__(self, shape, dtype=None):
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, *self.fan_axes)
         denom = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}
         scale = self.scale / max(1.0, denom[self.mode])
         if self.distribution == "truncated_normal":

@@ -17,6 +17,7 @@ from rkeras.layers.convolutional.depthwise_conv import (
 )
 from rkeras.layers.core.activation import Activation, Identity, Lambda
 from rkeras.layers.core.dense import Dense
+from rkeras.layers.core.einsum_dense import EinsumDense
 from rkeras.layers.core.embedding import Embedding
 from rkeras.layers.core.input_layer import Input, InputLayer
 from rkeras.layers.core.masking import Masking

@@ -109,6 +109,7 @@ from rkeras._core import (
 from rkeras._core import (
     where as _where_pair,
 )
+from rkeras.ops.einsum_ops import einsum
 
 
 def where(condition, x1=None, x2=None):
@@ -189,6 +190,7 @@ __all__ = [
     "divide",
     "dot",
     "dtype",
+    "einsum",
     "elu",
     "equal",
     "erf",
