@@ -1,197 +1,356 @@
-"""MultiHeadAttention, Attention, AdditiveAttention and GroupNormalization
-against float64 NumPy references (masks, causal masks, scores, value_dim,
-output_shape, attention axes), their gradients against finite differences,
-on cpu and gpu; configs and errors."""
+"""MultiHeadAttention, Attention and AdditiveAttention against float64 NumPy
+references (masks from arguments and from Keras masks, causal masks, fully
+masked rows, scores, value_dim, output_shape, attention axes, score modes),
+their gradients w.r.t. inputs and weights against finite differences, on
+cpu and gpu; dropout, configs and errors."""
 
+import attention_reference as ref
 import numpy as np
 import pytest
-from conftest import assert_close, check_grad
+from conftest import assert_close, check_grad, f32, numeric_grad
 
 import rkeras as keras
-from rkeras import layers
+from rkeras import layers, ops
 
 rng = np.random.default_rng(29)
 
 
-def softmax(x, axis=-1):
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+def normal(*shape):
+    return rng.standard_normal(shape).astype("float32")
 
 
-def ref_mha(layer, q, v, mask=None):
-    w = [x.numpy().astype("f8") for x in layer.weights]
-    (wq, bq, wk, bk, wv, bv, wo, bo) = w
-    qh = np.einsum("btd,dhk->bthk", q, wq) + bq
-    kh = np.einsum("bsd,dhk->bshk", v, wk) + bk
-    vh = np.einsum("bsd,dhk->bshk", v, wv) + bv
-    scores = np.einsum("bthk,bshk->bhts", qh / np.sqrt(layer.key_dim), kh)
-    if mask is not None:
-        scores = np.where(mask[:, None], scores, scores - 1e9)
-    probs = softmax(scores)
-    out = np.einsum("bhts,bshk->bthk", probs, vh)
-    return np.einsum("bthk,hko->bto", out, wo) + bo, probs
+def weights64(layer):
+    return [f32(w.numpy()) for w in layer.weights]
+
+
+def check_weight_grads(layer, call, reference, rtol=1e-3, atol=1e-4):
+    """Tape gradients of `sum(call() * r)` w.r.t. `layer.trainable_weights`
+    match central differences of the float64 `reference(weights)`."""
+    weights = weights64(layer)
+    r = f32(rng.standard_normal(np.shape(reference(weights))))
+    with keras.GradientTape() as tape:
+        loss = ops.sum(call() * r.astype("float32"))
+    got = tape.gradient(loss, layer.trainable_weights)
+    want = numeric_grad(lambda *ws: reference(list(ws)), weights, r)
+    for w, g, n in zip(layer.trainable_weights, got, want, strict=True):
+        scale = max(1.0, float(np.abs(n).max()))
+        np.testing.assert_allclose(g.numpy(), n, rtol=rtol, atol=atol * scale, err_msg=w.path)
+
+
+# ----- MultiHeadAttention -------------------------------------------------
+
+
+def test_mha_weights_match_keras_layout():
+    layer = layers.MultiHeadAttention(3, 2, value_dim=4, output_shape=7)
+    layer(normal(2, 4, 6), normal(2, 5, 3), normal(2, 5, 8))
+    sublayers = [layer.query_dense, layer.key_dense, layer.value_dense, layer.output_dense]
+    assert [(s.name, w.name, tuple(w.shape)) for s in sublayers for w in s.weights] == [
+        ("query", "kernel", (6, 3, 2)),
+        ("query", "bias", (3, 2)),
+        ("key", "kernel", (8, 3, 2)),
+        ("key", "bias", (3, 2)),
+        ("value", "kernel", (3, 3, 4)),
+        ("value", "bias", (3, 4)),
+        ("attention_output", "kernel", (3, 4, 7)),
+        ("attention_output", "bias", (7,)),
+    ]
+    assert layer.weights == [w for s in sublayers for w in s.weights]
+    assert isinstance(layer.query_dense, layers.EinsumDense)
+    assert layer.query_dense.equation == "abc,cde->abde"
+    assert layer.output_dense.equation == "abcd,cde->abe"
 
 
 @pytest.mark.parametrize("causal", [False, True])
-def test_multi_head_attention(causal, device):
-    q = rng.standard_normal((2, 4, 6)).astype("f4")
-    v = rng.standard_normal((2, 5, 3)).astype("f4")
-    layer = layers.MultiHeadAttention(3, 2, value_dim=4, output_shape=7, bias_initializer="ones")
-    allowed = rng.random((2, 4, 5)) < 0.7
-    allowed[..., 0] = True
+def test_mha_cross_attention_with_attention_mask(causal, device):
+    q, v, k = normal(2, 4, 6), normal(2, 5, 3), normal(2, 5, 8)
+    layer = layers.MultiHeadAttention(
+        3, 2, value_dim=4, output_shape=7, bias_initializer="random_normal"
+    )
+    allowed = rng.random((2, 4, 5)) < 0.6
+    allowed[0, 2] = False  # a query that may attend to nothing
     out, scores = layer(
-        q, v, attention_mask=allowed, return_attention_scores=True, use_causal_mask=causal
+        q, v, k, attention_mask=allowed, return_attention_scores=True, use_causal_mask=causal
     )
     mask = allowed & np.tril(np.ones((4, 5), bool)) if causal else allowed
-    want, want_scores = ref_mha(layer, q.astype("f8"), v.astype("f8"), mask)
+    want, want_scores = ref.mha(weights64(layer), f32(q), f32(v), f32(k), key_dim=2, mask=mask)
     assert_close(out, want, rtol=1e-4, atol=1e-5)
     assert_close(scores, want_scores, rtol=1e-4, atol=1e-6)
-    assert [tuple(w.shape) for w in layer.weights] == [
-        (6, 3, 2),
-        (3, 2),
-        (3, 3, 2),
-        (3, 2),
-        (3, 3, 4),
-        (3, 4),
-        (3, 4, 7),
-        (7,),
-    ]
+    # Keras's Softmax: a row with nothing to attend to has probability 0.
+    assert not scores.numpy()[0, :, 2].any()
 
 
-def test_multi_head_attention_masks_from_keras_masks():
+def test_mha_explicit_query_value_key_masks(device):
+    q, v, k = normal(2, 3, 4), normal(2, 5, 4), normal(2, 5, 4)
+    q_mask = np.array([[1, 1, 0], [1, 1, 1]], bool)
+    v_mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], bool)
+    k_mask = np.array([[1, 0, 1, 1, 1], [0, 1, 1, 1, 1]], bool)
+    layer = layers.MultiHeadAttention(2, 3, use_bias=False, output_shape=(2, 3))
+    out = layer(q, v, k, query_mask=q_mask, value_mask=v_mask, key_mask=k_mask)
+    mask = q_mask[:, :, None] & v_mask[:, None] & k_mask[:, None]
+    want, _ = ref.mha(
+        weights64(layer), f32(q), f32(v), f32(k), key_dim=3, mask=mask, use_bias=False
+    )
+    assert tuple(out.shape) == (2, 3, 2, 3)
+    assert_close(out, want, rtol=1e-4, atol=1e-5)
+
+
+def test_mha_picks_up_keras_masks(device):
     tokens = np.array([[1, 2, 3, 0], [4, 0, 0, 0]])
     x = layers.Embedding(6, 4, mask_zero=True)(tokens)
     layer = layers.MultiHeadAttention(2, 2)
     out = layer(x, x)
     keep = tokens != 0
-    want, _ = ref_mha(
-        layer, x.numpy().astype("f8"), x.numpy().astype("f8"), keep[:, :, None] & keep[:, None, :]
+    want, _ = ref.mha(
+        weights64(layer),
+        f32(x.numpy()),
+        f32(x.numpy()),
+        key_dim=2,
+        mask=keep[:, :, None] & keep[:, None],
     )
     assert_close(out, want, rtol=1e-4, atol=1e-5)
+    # The query's mask rides on the output, as in Keras.
+    assert_close(out._keras_mask, keep)
 
 
-def test_multi_head_attention_over_chosen_axes():
-    x = rng.standard_normal((2, 3, 4, 6)).astype("f4")
-    layer = layers.MultiHeadAttention(2, 3, attention_axes=(2,))
-    out, scores = layer(x, x, return_attention_scores=True)
-    assert tuple(scores.shape) == (2, 3, 2, 4, 4)
-    # Attention over axis 2 only: each row along axis 1 is independent.
-    for row in range(3):
-        want, _ = ref_mha(layer, x[:, row].astype("f8"), x[:, row].astype("f8"))
-        assert_close(out[:, row], want, rtol=1e-4, atol=1e-5)
+@pytest.mark.parametrize(
+    "axes, shape",
+    [((2,), (2, 3, 4, 5)), (None, (2, 3, 2, 5)), ((1, 2), (1, 3, 2, 5)), ((-2,), (2, 2, 3, 5))],
+)
+def test_mha_attention_axes(axes, shape, device):
+    q, v = normal(*shape), normal(*shape[:-1], 3)
+    layer = layers.MultiHeadAttention(2, 3, attention_axes=axes, bias_initializer="random_normal")
+    out, scores = layer(q, v, return_attention_scores=True)
+    want, want_scores = ref.mha(weights64(layer), f32(q), f32(v), key_dim=3, axes=axes)
+    assert_close(out, want, rtol=1e-4, atol=1e-5)
+    assert_close(scores, want_scores, rtol=1e-4, atol=1e-6)
 
 
-def test_multi_head_attention_gradients(device):
-    q = rng.standard_normal((1, 3, 4))
-    layer = layers.MultiHeadAttention(2, 2)
-    layer(q.astype("f4"), q.astype("f4"))
+def test_mha_attention_axes_with_mask(device):
+    # Two attention axes: the mask spans (B, T1, T2, S1, S2); the heads
+    # axis is inserted before the query axes.
+    q, v = normal(2, 2, 3, 4), normal(2, 2, 3, 4)
+    allowed = rng.random((2, 2, 3, 2, 3)) < 0.6
+    layer = layers.MultiHeadAttention(2, 2, attention_axes=(1, 2))
+    out, scores = layer(q, v, attention_mask=allowed, return_attention_scores=True)
+    want, want_scores = ref.mha(weights64(layer), f32(q), f32(v), key_dim=2, mask=allowed)
+    assert tuple(scores.shape) == (2, 2, 2, 3, 2, 3)
+    assert_close(out, want, rtol=1e-4, atol=1e-5)
+    assert_close(scores, want_scores, rtol=1e-4, atol=1e-6)
+
+
+def test_mha_gradients_wrt_inputs_and_weights(device):
+    q, v, k = (rng.standard_normal(s) for s in [(1, 3, 4), (1, 2, 3), (1, 2, 5)])
+    allowed = np.array([[[1, 1], [1, 0], [0, 0]]], bool)
+    layer = layers.MultiHeadAttention(2, 2, value_dim=3, bias_initializer="random_normal")
+    layer(q.astype("f4"), v.astype("f4"), k.astype("f4"))
+    w = weights64(layer)
     check_grad(
-        lambda a: layer(a, a, use_causal_mask=True),
-        lambda a: ref_mha(layer, a, a, np.tril(np.ones((3, 3), bool))[None])[0],
-        [q],
+        lambda a, b, c: layer(a, b, c, attention_mask=allowed),
+        lambda a, b, c: ref.mha(w, a, b, c, key_dim=2, mask=allowed)[0],
+        [q, v, k],
         rng,
     )
-
-
-def ref_attention(q, v, k, scale=1.0, q_mask=None, v_mask=None, causal=False):
-    scores = scale * q @ k.transpose(0, 2, 1)
-    keep = np.ones(scores.shape, bool)
-    if v_mask is not None:
-        keep &= v_mask[:, None, :]
-    if causal:
-        keep &= np.tril(np.ones(scores.shape[1:], bool))
-    weights = softmax(scores - 1e9 * ~keep)
-    out = weights @ v
-    if q_mask is not None:
-        out = out * q_mask[..., None]
-    return out, weights
-
-
-def test_attention_with_masks(device):
-    q = rng.standard_normal((2, 3, 4)).astype("f4")
-    v = rng.standard_normal((2, 5, 4)).astype("f4")
-    k = rng.standard_normal((2, 5, 4)).astype("f4")
-    q_mask = np.array([[1, 1, 0], [1, 1, 1]], bool)
-    v_mask = np.array([[1, 1, 1, 0, 0], [1, 0, 1, 1, 1]], bool)
-    layer = layers.Attention(use_scale=True)
-    out, weights = layer(
-        [q, v, k], mask=[q_mask, v_mask], return_attention_scores=True, use_causal_mask=True
+    qf, vf, kf = f32(q), f32(v), f32(k)
+    check_weight_grads(
+        layer,
+        lambda: layer(qf, vf, kf, use_causal_mask=True),
+        lambda ws: ref.mha(ws, qf, vf, kf, key_dim=2, mask=np.tril(np.ones((3, 2), bool))[None])[0],
     )
-    want, want_w = ref_attention(q, v, k, 1.0, q_mask, v_mask, causal=True)
-    assert_close(out, want, rtol=1e-5, atol=1e-6)
-    assert_close(weights, want_w, rtol=1e-5, atol=1e-6)
 
 
-def test_concat_and_additive_scores(device):
-    q = rng.standard_normal((2, 3, 4))
-    v = rng.standard_normal((2, 5, 4))
-    concat = layers.Attention(score_mode="concat")
-    concat([q.astype("f4"), v.astype("f4")])
-    additive = layers.AdditiveAttention()
-    additive([q.astype("f4"), v.astype("f4")])
-    scale = additive.scale.numpy()
-
-    def ref_concat(a, b):
-        return softmax(np.tanh(a[:, :, None] + b[:, None]).sum(-1)) @ b
-
-    def ref_additive(a, b):
-        return softmax((scale * np.tanh(a[:, :, None] + b[:, None])).sum(-1)) @ b
-
-    for layer, ref in [(concat, ref_concat), (additive, ref_additive)]:
-        assert_close(layer([q.astype("f4"), v.astype("f4")]), ref(q, v), rtol=1e-5, atol=1e-6)
-        check_grad(lambda a, b, layer=layer: layer([a, b]), ref, [q, v], rng)
+def test_mha_dropout_only_in_training():
+    q = normal(2, 4, 8)
+    layer = layers.MultiHeadAttention(2, 4, dropout=0.5, seed=3)
+    inference, probs = layer(q, q, return_attention_scores=True)
+    want, want_probs = ref.mha(weights64(layer), f32(q), f32(q), key_dim=4)
+    assert_close(inference, want, rtol=1e-4, atol=1e-5)
+    trained, trained_probs = layer(q, q, return_attention_scores=True, training=True)
+    # The scores returned are those before dropout; the output is not.
+    assert_close(trained_probs, want_probs, rtol=1e-4, atol=1e-6)
+    assert np.abs(trained.numpy() - want).max() > 1e-3
 
 
-def ref_group_norm(x, groups, gamma, beta, eps=1e-3):
-    shape = x.shape
-    g = x.reshape(*shape[:-1], groups, shape[-1] // groups)
-    axes = tuple(range(1, g.ndim - 2)) + (g.ndim - 1,)
-    mean = g.mean(axis=axes, keepdims=True)
-    var = g.var(axis=axes, keepdims=True)
-    return ((g - mean) / np.sqrt(var + eps)).reshape(shape) * gamma + beta
-
-
-def test_group_normalization(device):
-    x = rng.standard_normal((2, 3, 4, 6))
-    layer = layers.GroupNormalization(
-        3, gamma_initializer="random_normal", beta_initializer="random_normal"
-    )
-    layer(x.astype("f4"))
-    gamma, beta = layer.gamma.numpy(), layer.beta.numpy()
-    assert_close(layer(x.astype("f4")), ref_group_norm(x, 3, gamma, beta), rtol=1e-4, atol=1e-5)
-    check_grad(layer, lambda a: ref_group_norm(a, 3, gamma, beta), [x[:1]], rng)
-    channels_first = layers.GroupNormalization(2, axis=1)
-    y = channels_first(x.transpose(0, 3, 1, 2).astype("f4"))
-    assert_close(y, ref_group_norm(x, 2, 1.0, 0.0).transpose(0, 3, 1, 2), rtol=1e-4, atol=1e-5)
-
-
-def test_configs_and_errors():
-    for layer in [
-        layers.MultiHeadAttention(2, 3, value_dim=4, dropout=0.1, output_shape=5),
-        layers.Attention(use_scale=True, score_mode="concat", dropout=0.2),
-        layers.AdditiveAttention(use_scale=False),
-        layers.GroupNormalization(4, epsilon=1e-5, center=False),
-    ]:
-        assert type(layer).from_config(layer.get_config()).get_config() == layer.get_config()
-    with pytest.raises(ValueError, match="multiple"):
-        layers.GroupNormalization(4)(np.zeros((1, 3, 6), "f4"))
-    with pytest.raises(ValueError, match="list of inputs"):
-        layers.Attention()(np.zeros((1, 3, 4), "f4"))
-    with pytest.raises(ValueError, match="score_mode"):
-        layers.Attention(score_mode="cosine")
+def test_mha_shape_errors():
+    layer = layers.MultiHeadAttention(2, 2, name="mha")
+    with pytest.raises(
+        ValueError, match=r"'mha'.*value_shape=\(2, 5, 3\) and key_shape=\(2, 4, 3\)"
+    ):
+        layer(normal(2, 4, 3), normal(2, 5, 3), normal(2, 4, 3))
+    with pytest.raises(ValueError, match=r"'mha'.*same rank.*query_shape=\(2, 4, 3\)"):
+        layers.MultiHeadAttention(2, 2, name="mha")(normal(2, 4, 3), normal(2, 5, 2, 3))
+    layer(normal(2, 4, 3), normal(2, 5, 3))
+    with pytest.raises(ValueError, match=r"'mha'.*batch size.*\(3, 5, 3\)"):
+        layer(normal(2, 4, 3), normal(3, 5, 3))
+    with pytest.raises(ValueError, match=r"\(2, 4, 3\).*\(2, 4, 5\)"):
+        layer(normal(2, 4, 5), normal(2, 5, 3))
+    with pytest.raises(ValueError, match=r"'mha'.*mask of shape \(2, 1, 4, 4\).*\(2, 2, 4, 5\)"):
+        layer(normal(2, 4, 3), normal(2, 5, 3), attention_mask=np.ones((2, 4, 4), bool))
+    with pytest.raises(ValueError, match=r"attention_axes \(3,\)"):
+        layers.MultiHeadAttention(2, 2, attention_axes=3)(normal(2, 4, 5, 3), normal(2, 4, 5, 3))
     with pytest.raises(NotImplementedError, match="use_gate"):
         layers.MultiHeadAttention(2, 2, use_gate=True)
 
 
-def test_transformer_block_trains_on_gpu(device):
+# ----- Attention and AdditiveAttention -------------------------------------
+
+
+def dot_score(scale=1.0):
+    return lambda q, k: scale * q @ np.swapaxes(k, -1, -2)
+
+
+def concat_score(scale=1.0, weight=1.0):
+    return lambda q, k: weight * np.tanh(scale * (q[..., :, None, :] + k[..., None, :, :])).sum(-1)
+
+
+def additive_score(scale):
+    return lambda q, k: (scale * np.tanh(q[..., :, None, :] + k[..., None, :, :])).sum(-1)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_attention_masks_and_scores(causal, device):
+    q, v, k = normal(2, 3, 4), normal(2, 5, 6), normal(2, 5, 4)
+    q_mask = np.array([[1, 1, 0], [1, 1, 1]], bool)
+    v_mask = np.array([[1, 1, 1, 0, 0], [1, 0, 1, 1, 1]], bool)
+    layer = layers.Attention(use_scale=True)
+    layer([q, v, k])
+    layer.scale.assign(0.7)
+    out, weights = layer(
+        [q, v, k], mask=[q_mask, v_mask], return_attention_scores=True, use_causal_mask=causal
+    )
+    want, want_w = ref.attention(
+        f32(q),
+        f32(v),
+        f32(k),
+        score=dot_score(f32(0.7)),
+        q_mask=q_mask,
+        v_mask=v_mask,
+        causal=causal,
+    )
+    assert_close(out, want, rtol=1e-5, atol=1e-6)
+    assert_close(weights, want_w, rtol=1e-5, atol=1e-6)
+
+
+def test_attention_picks_up_keras_masks(device):
+    embed = layers.Embedding(9, 4, mask_zero=True)
+    q_tokens, v_tokens = np.array([[1, 2, 0], [3, 0, 0]]), np.array([[5, 6, 7, 0], [8, 0, 0, 0]])
+    q, v = embed(q_tokens), embed(v_tokens)
+    out = layers.Attention()([q, v])
+    want, _ = ref.attention(
+        f32(q.numpy()),
+        f32(v.numpy()),
+        score=dot_score(),
+        q_mask=q_tokens != 0,
+        v_mask=v_tokens != 0,
+    )
+    assert_close(out, want, rtol=1e-5, atol=1e-6)
+    assert_close(out._keras_mask, q_tokens != 0)
+
+
+@pytest.mark.parametrize("kind", ["concat", "concat_scaled", "additive", "additive_unscaled"])
+def test_concat_and_additive_attention(kind, device):
+    q, v, k = (rng.standard_normal(s) for s in [(2, 3, 4), (2, 5, 3), (2, 5, 4)])
+    layer = {
+        "concat": layers.Attention(score_mode="concat"),
+        "concat_scaled": layers.Attention(use_scale=True, score_mode="concat"),
+        "additive": layers.AdditiveAttention(),
+        "additive_unscaled": layers.AdditiveAttention(use_scale=False),
+    }[kind]
+    layer([q.astype("f4"), v.astype("f4"), k.astype("f4")])
+    for w in layer.weights:
+        w.assign(np.asarray(rng.uniform(0.5, 1.5, tuple(w.shape)), "f4"))
+    w = [f32(x.numpy()) for x in layer.weights]
+
+    def reference(ws, a, b, c):
+        if kind.startswith("additive"):
+            score = additive_score(ws[0] if ws else 1.0)
+        else:
+            score = concat_score(*ws[:-1], ws[-1]) if len(ws) == 2 else concat_score(1.0, ws[0])
+        return ref.attention(a, b, c, score=score, v_mask=np.array([[1, 1, 0, 1, 1]] * 2, bool))[0]
+
+    v_mask = np.array([[1, 1, 0, 1, 1]] * 2, bool)
+    out = layer([q.astype("f4"), v.astype("f4"), k.astype("f4")], mask=[None, v_mask])
+    assert_close(out, reference(w, f32(q), f32(v), f32(k)), rtol=1e-5, atol=1e-6)
+    check_grad(
+        lambda a, b, c: layer([a, b, c], mask=[None, v_mask]),
+        lambda a, b, c: reference(w, a, b, c),
+        [q, v, k],
+        rng,
+    )
+    qf, vf, kf = f32(q), f32(v), f32(k)
+    check_weight_grads(
+        layer,
+        lambda: layer([qf, vf, kf], mask=[None, v_mask]),
+        lambda ws: reference(ws, qf, vf, kf),
+    )
+
+
+def test_attention_weights_match_keras():
+    q, v = normal(1, 2, 3), normal(1, 4, 3)
+    concat = layers.Attention(use_scale=True, score_mode="concat")
+    concat([q, v])
+    assert [(w.name, tuple(w.shape)) for w in concat.weights] == [
+        ("scale", ()),
+        ("concat_score_weight", ()),
+    ]
+    additive = layers.AdditiveAttention()
+    additive([q, v])
+    assert [(w.name, tuple(w.shape)) for w in additive.weights] == [("scale", (3,))]
+
+
+def test_attention_dropout_only_in_training():
+    q, v = normal(2, 3, 4), normal(2, 6, 4)
+    layer = layers.Attention(dropout=0.5, seed=1)
+    want, want_w = ref.attention(f32(q), f32(v), score=dot_score())
+    assert_close(layer([q, v]), want, rtol=1e-5, atol=1e-6)
+    out, weights = layer([q, v], training=True, return_attention_scores=True)
+    assert_close(weights, want_w, rtol=1e-5, atol=1e-6)
+    assert np.abs(out.numpy() - want).max() > 1e-3
+
+
+def test_attention_errors():
+    with pytest.raises(ValueError, match=r"Attention layer 'att' must be called on a list"):
+        layers.Attention(name="att")(normal(1, 3, 4))
+    with pytest.raises(ValueError, match="length 2 or 3"):
+        layers.Attention()([normal(1, 3, 4)] * 4)
+    with pytest.raises(ValueError, match="score_mode"):
+        layers.Attention(score_mode="cosine")
+    with pytest.raises(
+        ValueError,
+        match=r"'att'.*query_shape=\(1, 3, 4\), value_shape=\(1, 5, 4\), key_shape=\(1, 5, 3\)",
+    ):
+        layers.Attention(name="att")([normal(1, 3, 4), normal(1, 5, 4), normal(1, 5, 3)])
+    with pytest.raises(
+        ValueError, match=r"AdditiveAttention.*value_shape=\(1, 6, 4\), key_shape=\(1, 5, 4\)"
+    ):
+        layers.AdditiveAttention()([normal(1, 3, 4), normal(1, 6, 4), normal(1, 5, 4)])
+    with pytest.raises(ValueError, match="mask must be a list"):
+        layers.Attention()([normal(1, 3, 4), normal(1, 5, 4)], mask=np.ones((1, 5), bool))
+
+
+def test_configs_round_trip():
+    mha = layers.MultiHeadAttention(2, 3, value_dim=4, dropout=0.1, output_shape=5, seed=2)
+    mha(normal(1, 3, 6), normal(1, 3, 6))
+    for layer in [
+        mha,
+        layers.MultiHeadAttention(2, 3, attention_axes=(1, 2), kernel_regularizer="l2"),
+        layers.Attention(use_scale=True, score_mode="concat", dropout=0.2),
+        layers.AdditiveAttention(use_scale=False),
+    ]:
+        config = layer.get_config()
+        assert type(layer).from_config(config).get_config() == config
+    # Keras writes the resolved attention axes once built.
+    assert mha.get_config()["attention_axes"] == (1,)
+    assert "score_mode" not in layers.AdditiveAttention().get_config()
+
+
+def test_transformer_block_trains(device):
     keras.utils.set_random_seed(3)
     inputs = keras.Input((5, 8))
     x = layers.MultiHeadAttention(2, 4)(inputs, inputs, use_causal_mask=True)
     x = layers.LayerNormalization()(layers.Add()([x, inputs]))
     model = keras.Model(inputs, layers.Dense(1)(layers.GlobalAveragePooling1D()(x)))
     model.compile(keras.optimizers.Adam(0.01), "mse")
-    data = rng.standard_normal((8, 5, 8)).astype("f4")
-    target = rng.standard_normal((8, 1)).astype("f4")
+    data, target = normal(8, 5, 8), normal(8, 1)
     history = model.fit(data, target, epochs=3, batch_size=4, verbose=0, shuffle=False)
     assert model.weights[0].device.startswith(device)
     assert history.history["loss"][-1] < history.history["loss"][0]

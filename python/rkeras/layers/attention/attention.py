@@ -8,6 +8,13 @@ from rkeras import random as rk_random
 from rkeras.layers.layer import Layer
 
 
+def _transposed(x):
+    """`x` with its last two axes swapped."""
+    perm = list(range(x.ndim))
+    perm[-2:] = perm[-1], perm[-2]
+    return ops.transpose(x, perm)
+
+
 class Attention(Layer):
     """Dot-product attention: `softmax(query @ key^T) @ value`.
 
@@ -54,16 +61,45 @@ class Attention(Layer):
             )
         self.built = True
 
-    def _check_inputs(self, shapes):
-        if not isinstance(shapes, (list, tuple)) or len(shapes) not in (2, 3):
+    def _check_inputs(self, inputs, mask=None):
+        """Keras's rules for the input and mask lists, naming this layer."""
+        where = f"{type(self).__name__} layer '{self.name}'"
+        if not isinstance(inputs, (list, tuple)):
             raise ValueError(
-                f"{type(self).__name__} layer '{self.name}' must be called on a list of inputs, "
-                f"namely [query, value] or [query, value, key]. Received: {shapes}"
+                f"{where} must be called on a list of inputs, namely [query, value] or "
+                f"[query, value, key]. Received: inputs={inputs}."
+            )
+        if len(inputs) not in (2, 3):
+            raise ValueError(
+                f"{where} accepts inputs list of length 2 or 3, namely [query, value] or "
+                f"[query, value, key]. Received length: {len(inputs)}."
+            )
+        if mask is not None and (not isinstance(mask, (list, tuple)) or len(mask) not in (2, 3)):
+            raise ValueError(
+                f"{where} mask must be a list of length 2 or 3, namely [query_mask, "
+                f"value_mask]. Received: mask={mask}."
+            )
+
+    def _check_shapes(self, query, value, key):
+        """The shapes the scores and their product with `value` need."""
+        q, v, k = (tuple(t.shape) for t in (query, value, key))
+        if (
+            len(q) < 3
+            or not len(q) == len(v) == len(k)
+            or q[:-2] != k[:-2]
+            or v[:-2] != k[:-2]
+            or q[-1] != k[-1]
+            or v[-2] != k[-2]
+        ):
+            raise ValueError(
+                f"{type(self).__name__} layer '{self.name}' expects query (*batch, Tq, dim), "
+                f"value (*batch, Tv, value_dim) and key (*batch, Tv, dim). Received: "
+                f"query_shape={q}, value_shape={v}, key_shape={k}"
             )
 
     def _scores(self, query, key):
         if self.score_mode == "dot":
-            scores = ops.matmul(query, ops.transpose(key, (0, 2, 1)))
+            scores = ops.matmul(query, _transposed(key))
             return scores * self.scale if self.scale is not None else scores
         summed = ops.expand_dims(query, -2) + ops.expand_dims(key, -3)
         if self.scale is not None:
@@ -78,9 +114,10 @@ class Attention(Layer):
         return_attention_scores=False,
         use_causal_mask=False,
     ):
-        self._check_inputs(inputs)
-        query, value = inputs[0], inputs[1]
-        key = inputs[2] if len(inputs) > 2 else value
+        self._check_inputs(inputs, mask)
+        query, value = (ops.convert_to_tensor(t) for t in inputs[:2])
+        key = ops.convert_to_tensor(inputs[2]) if len(inputs) > 2 else value
+        self._check_shapes(query, value, key)
         query_mask = mask[0] if mask is not None else None
         value_mask = mask[1] if mask is not None else None
         scores = self._scores(query, key)
@@ -88,17 +125,17 @@ class Attention(Layer):
         if value_mask is not None:
             keep = ops.expand_dims(ops.cast(value_mask, "bool"), -2)
         if use_causal_mask:
-            causal = ops.convert_to_tensor(np.tril(np.ones(tuple(scores.shape[1:]), bool))[None])
+            causal = ops.convert_to_tensor(np.tril(np.ones(tuple(scores.shape[-2:]), bool)))
             keep = causal if keep is None else ops.logical_and(keep, causal)
         if keep is not None:
-            scores = scores - 1e9 * ops.cast(ops.logical_not(keep), scores.dtype)
+            scores = ops.where(keep, scores, scores - 1e9)
         weights = ops.softmax(scores, axis=-1)
         dropped = weights
         if training and self.dropout > 0:
             dropped = rk_random.dropout(weights, self.dropout, seed=self.seed_generator)
         result = ops.matmul(dropped, value)
         if query_mask is not None:
-            result = result * ops.expand_dims(ops.cast(query_mask, result.dtype), -1)
+            result = ops.where(ops.expand_dims(ops.cast(query_mask, "bool"), -1), result, 0.0)
         if return_attention_scores:
             return result, weights
         return result
@@ -139,7 +176,7 @@ class AdditiveAttention(Attention):
         self.scale = None
         if self.use_scale:
             self.scale = self.add_weight(
-                name="scale", shape=(input_shape[1][-1],), initializer="glorot_uniform"
+                name="scale", shape=(input_shape[0][-1],), initializer="glorot_uniform"
             )
         self.built = True
 

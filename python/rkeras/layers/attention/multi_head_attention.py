@@ -1,62 +1,25 @@
-"""`MultiHeadAttention` (Vaswani et al., 2017), with Keras's weight layout:
-projections `query`, `key`, `value` of shape `(dim, heads, head_dim)` and
-an output projection `(heads, value_dim, out_dim)`."""
+"""`MultiHeadAttention` (Vaswani et al., 2017), built as Keras builds it:
+`EinsumDense` projections `query`, `key`, `value` with kernels
+`(dim, heads, head_dim)` and an output projection `attention_output` with
+kernel `(heads, value_dim, *output_shape)`, and einsum equations for the
+scores and their combination over any set of attention axes."""
 
 import math
+import string
 
 import numpy as np
 
 from rkeras import constraints, initializers, ops, regularizers
 from rkeras import random as rk_random
+from rkeras.layers.core.einsum_dense import EinsumDense
 from rkeras.layers.layer import Layer
 
-# What masked scores get before the softmax (Keras's large negative).
+# What masked scores become before the softmax (Keras's for float32).
 _LARGE_NEGATIVE = -1e9
 
 
 def _maybe(serialize, obj):
     return None if obj is None else serialize(obj)
-
-
-class _HeadProjection(Layer):
-    """`x @ kernel + bias` contracting the last axis of `x` with the first
-    `in_axes` axes of the kernel (Keras's EinsumDense for these shapes)."""
-
-    def __init__(self, kernel_shape, bias_shape, in_axes, weight_args, **kwargs):
-        super().__init__(**kwargs)
-        self.kernel_shape, self.bias_shape, self.in_axes = kernel_shape, bias_shape, in_axes
-        # (initializer, regularizer, constraint) for the kernel and the bias.
-        self.weight_args = weight_args
-        self.supports_masking = True
-
-    def build(self, input_shape):
-        (k_init, k_reg, k_con), (b_init, b_reg, b_con) = self.weight_args
-        self.kernel = self.add_weight(
-            name="kernel",
-            shape=self.kernel_shape,
-            initializer=k_init,
-            regularizer=k_reg,
-            constraint=k_con,
-        )
-        self.bias = None
-        if self.bias_shape is not None:
-            self.bias = self.add_weight(
-                name="bias",
-                shape=self.bias_shape,
-                initializer=b_init,
-                regularizer=b_reg,
-                constraint=b_con,
-            )
-        self.built = True
-
-    def call(self, inputs):
-        k = self.kernel_shape
-        contracted = math.prod(k[: self.in_axes])
-        lead = tuple(inputs.shape[: inputs.ndim - self.in_axes])
-        flat = ops.reshape(inputs, (-1, contracted))
-        out = ops.matmul(flat, ops.reshape(self.kernel, (contracted, -1)))
-        out = ops.reshape(out, lead + tuple(k[self.in_axes :]))
-        return out if self.bias is None else out + self.bias
 
 
 class MultiHeadAttention(Layer):
@@ -135,28 +98,25 @@ class MultiHeadAttention(Layer):
         self.supports_masking = True
 
     def build(self, query_shape, value_shape=None, key_shape=None):
-        value_shape = query_shape if value_shape is None else value_shape
-        key_shape = value_shape if key_shape is None else key_shape
-        h, kd, vd = self.num_heads, self.key_dim, self.value_dim
-        bias = self.use_bias
-        args = (
-            (self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint),
-            (self.bias_initializer, self.bias_regularizer, self.bias_constraint),
-        )
+        value_shape = query_shape if value_shape is None else tuple(value_shape)
+        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        query_shape = tuple(query_shape)
+        self._check_shapes(query_shape, value_shape, key_shape)
         self._build_shapes = {
             "query_shape": _listed(query_shape),
             "value_shape": _listed(value_shape),
             "key_shape": _listed(key_shape),
         }
-        self.query_dense = _HeadProjection(
-            (query_shape[-1], h, kd), (h, kd) if bias else None, 1, args, name="query"
-        )
-        self.key_dense = _HeadProjection(
-            (key_shape[-1], h, kd), (h, kd) if bias else None, 1, args, name="key"
-        )
-        self.value_dense = _HeadProjection(
-            (value_shape[-1], h, vd), (h, vd) if bias else None, 1, args, name="value"
-        )
+        h, kd, vd = self.num_heads, self.key_dim, self.value_dim
+        self.query_dense = self._projection(query_shape, (h, kd), "query")
+        self.key_dense = self._projection(key_shape, (h, kd), "key")
+        self.value_dense = self._projection(value_shape, (h, vd), "value")
+        rank = len(query_shape) + 1  # of the projected tensors
+        axes = self.attention_axes
+        axes = tuple(range(1, rank - 2)) if axes is None else tuple(a % (rank - 1) for a in axes)
+        # Keras keeps the resolved axes (and writes them in the config).
+        self.attention_axes = axes
+        self._dot_equation, self._combine_equation = _attention_equations(rank, axes)
         out = self.output_shape_arg
         out = (
             (query_shape[-1],)
@@ -164,17 +124,55 @@ class MultiHeadAttention(Layer):
             else (out if isinstance(out, (tuple, list)) else (out,))
         )
         self._output_dims = tuple(out)
-        self.output_dense = _HeadProjection(
-            (h, vd, *out), tuple(out) if bias else None, 2, args, name="attention_output"
+        self.output_dense = self._projection(
+            (*query_shape[:-1], h, vd), self._output_dims, "attention_output", bound=2
         )
-        for dense, shape in [
-            (self.query_dense, query_shape),
-            (self.key_dense, key_shape),
-            (self.value_dense, value_shape),
-        ]:
-            dense.build(shape)
-        self.output_dense.build(None)
         self.built = True
+
+    def _projection(self, input_shape, out_dims, name, bound=1):
+        """An `EinsumDense` contracting the last `bound` axes of an input of
+        `input_shape` into `out_dims`, with Keras's equation and bias axes."""
+        free = len(input_shape) - bound
+        letters = string.ascii_lowercase
+        kept, contracted = letters[:free], letters[free : free + bound]
+        produced = letters[free + bound : free + bound + len(out_dims)]
+        layer = EinsumDense(
+            f"{kept}{contracted},{contracted}{produced}->{kept}{produced}",
+            output_shape=[None] * (free - 1) + list(out_dims),
+            bias_axes=produced if self.use_bias else None,
+            kernel_initializer=self.kernel_initializer,
+            bias_initializer=self.bias_initializer,
+            kernel_regularizer=self.kernel_regularizer,
+            bias_regularizer=self.bias_regularizer,
+            kernel_constraint=self.kernel_constraint,
+            bias_constraint=self.bias_constraint,
+            name=name,
+        )
+        layer.build(input_shape)
+        return layer
+
+    def _check_shapes(self, query_shape, value_shape, key_shape):
+        """Keras's shape rules, as ValueErrors naming this layer."""
+        where = f"MultiHeadAttention layer '{self.name}'"
+        if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
+            raise ValueError(
+                f"{where}: all dimensions of `value` and `key`, except the last one, must be "
+                f"equal. Received: value_shape={tuple(value_shape)} and "
+                f"key_shape={tuple(key_shape)}"
+            )
+        if len(query_shape) < 3 or len(query_shape) != len(value_shape):
+            raise ValueError(
+                f"{where}: `query` and `value` must have the same rank, at least 3 "
+                f"(batch, attention axes..., features). Received: query_shape="
+                f"{tuple(query_shape)} and value_shape={tuple(value_shape)}"
+            )
+        axes = self.attention_axes or ()
+        rank = len(query_shape)
+        if any(not -rank <= a < rank or a % rank in (0, rank - 1) for a in axes):
+            raise ValueError(
+                f"{where}: attention_axes {tuple(axes)} must name axes between the batch and "
+                f"the feature axis of inputs of rank {rank}"
+            )
 
     def _maybe_build(self, input_shape):
         if not self.built:
@@ -195,15 +193,13 @@ class MultiHeadAttention(Layer):
             self.build(*(None if t is None else tuple(t.shape) for t in (query, value, key)))
         return super().__call__(query, value, key, **kwargs)
 
-    def _attention_axes(self, rank):
-        axes = self.attention_axes or tuple(range(1, rank - 1))
-        return tuple(a % rank for a in axes)
-
     def _combined_mask(
         self, query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
     ):
+        """Keras's mask: `query_mask (B, T, 1)`, `value_mask` and `key_mask`
+        `(B, 1, S)`, the causal `(1, T, S)` and `attention_mask`, combined
+        with AND (None when there is none)."""
         mask = None
-        t, s = query.shape[1], value.shape[1]
 
         def both(a, b):
             return b if a is None else ops.logical_and(a, b)
@@ -214,11 +210,29 @@ class MultiHeadAttention(Layer):
             if m is not None:
                 mask = both(mask, ops.expand_dims(ops.cast(m, "bool"), -2))
         if use_causal_mask:
-            causal = np.tril(np.ones((t, s), bool))[None]
-            mask = both(mask, ops.convert_to_tensor(causal))
+            t, s = query.shape[1], value.shape[1]
+            mask = both(mask, ops.convert_to_tensor(np.tril(np.ones((1, t, s), bool))))
         if attention_mask is not None:
             mask = both(mask, ops.cast(attention_mask, "bool"))
         return mask
+
+    def _masked_softmax(self, scores, mask):
+        """Softmax over the key attention axes; masked positions get a large
+        negative score and then probability 0 (so a row with nothing to
+        attend to is all zeros), as Keras's `Softmax` layer does."""
+        n_axes = len(self.attention_axes)
+        if mask is not None:
+            # Heads (and any other missing axes) enter before the query axes.
+            while mask.ndim < scores.ndim:
+                mask = ops.expand_dims(mask, -2 * n_axes - 1)
+            _check_broadcast(self.name, mask.shape, scores.shape)
+            scores = ops.where(mask, scores, _LARGE_NEGATIVE)
+        shape = tuple(scores.shape)
+        flat = ops.reshape(scores, (*shape[: len(shape) - n_axes], -1))
+        probs = ops.reshape(ops.softmax(flat, axis=-1), shape)
+        if mask is not None:
+            probs = ops.where(mask, probs, 0.0)
+        return probs
 
     def call(
         self,
@@ -234,34 +248,28 @@ class MultiHeadAttention(Layer):
         use_causal_mask=False,
     ):
         key = value if key is None else key
-        rank = query.ndim
-        axes = self._attention_axes(rank)
-        q = self.query_dense(query) * (1.0 / math.sqrt(self.key_dim))
-        k = self.key_dense(key)
-        v = self.value_dense(value)
-        # Fold the non-attention axes into the batch: (B', T, heads, dim).
-        q, restore = _fold(q, axes)
-        k, _ = _fold(k, axes)
-        v, _ = _fold(v, axes)
+        query, value, key = (ops.convert_to_tensor(t) for t in (query, value, key))
+        self._check_shapes(tuple(query.shape), tuple(value.shape), tuple(key.shape))
+        if not query.shape[0] == value.shape[0] == key.shape[0]:
+            raise ValueError(
+                f"MultiHeadAttention layer '{self.name}': `query`, `value` and `key` must have "
+                f"the same batch size. Received: query_shape={tuple(query.shape)}, "
+                f"value_shape={tuple(value.shape)}, key_shape={tuple(key.shape)}"
+            )
         mask = self._combined_mask(
             query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
         )
-        if mask is not None and (rank != 3):
-            raise NotImplementedError(
-                "MultiHeadAttention masks on inputs of rank above 3 are not built yet in rkeras"
-            )
-        scores = ops.matmul(ops.transpose(q, (0, 2, 1, 3)), ops.transpose(k, (0, 2, 3, 1)))
-        if mask is not None:
-            keep = ops.cast(ops.expand_dims(mask, 1), "float32")
-            scores = scores + (1.0 - keep) * _LARGE_NEGATIVE
-        probs = ops.softmax(scores, axis=-1)
-        dropped = probs
+        q = self.query_dense(query) * (1.0 / math.sqrt(self.key_dim))
+        k = self.key_dense(key)
+        v = self.value_dense(value)
+        scores = ops.einsum(self._dot_equation, k, q)
+        probs = self._masked_softmax(scores, mask)
+        weights = probs
         if training and self.dropout > 0:
-            dropped = rk_random.dropout(probs, self.dropout, seed=self.seed_generator)
-        out = ops.transpose(ops.matmul(dropped, ops.transpose(v, (0, 2, 1, 3))), (0, 2, 1, 3))
-        out = self.output_dense(restore(out))
+            weights = rk_random.dropout(probs, self.dropout, seed=self.seed_generator)
+        out = self.output_dense(ops.einsum(self._combine_equation, weights, v))
         if return_attention_scores:
-            return out, _unfold_scores(probs, query, key, axes)
+            return out, probs
         return out
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
@@ -303,32 +311,32 @@ def _listed(shape):
     return None if shape is None else list(shape)
 
 
-def _fold(x, axes):
-    """`(B, *dims, H, D)` → `(B', T, H, D)` with the attention `axes`
-    flattened into T and the other dims moved into the batch; returns the
-    inverse too."""
-    rank = x.ndim
-    dims = range(1, rank - 2)
-    others = [d for d in dims if d not in axes]
-    perm = [0, *others, *axes, rank - 2, rank - 1]
-    moved = ops.transpose(x, perm) if perm != list(range(rank)) else x
-    shape = tuple(moved.shape)
-    t = math.prod(x.shape[a] for a in axes)
-    folded = ops.reshape(moved, (-1, t, shape[-2], shape[-1]))
-    inverse = np.argsort(perm).tolist()
-
-    def restore(y):
-        y = ops.reshape(y, shape[:-1] + (y.shape[-1],))
-        return ops.transpose(y, inverse) if perm != list(range(rank)) else y
-
-    return folded, restore
+def _check_broadcast(name, mask_shape, scores_shape):
+    for m, d in zip(mask_shape, scores_shape, strict=True):
+        if m not in (1, d):
+            raise ValueError(
+                f"MultiHeadAttention layer '{name}': the attention mask of shape "
+                f"{tuple(mask_shape)} (after adding the heads axis) does not broadcast to the "
+                f"attention scores of shape {tuple(scores_shape)} (batch, ..., heads, query "
+                "axes..., key axes...)"
+            )
 
 
-def _unfold_scores(probs, query, key, axes):
-    """`(B', H, T, S)` scores back to Keras's `(B, *others, H, *T dims, *S dims)`."""
-    if query.ndim == 3:
-        return probs
-    others = [query.shape[d] for d in range(1, query.ndim - 1) if d not in axes]
-    t_dims = [query.shape[a] for a in axes]
-    s_dims = [key.shape[a] for a in axes]
-    return ops.reshape(probs, (query.shape[0], *others, probs.shape[1], *t_dims, *s_dims))
+def _attention_equations(rank, axes):
+    """Keras's einsum equations over projected tensors of `rank` (batch,
+    other axes, attention axes, heads, channels): key·query → scores
+    `(batch, others, heads, query axes, key axes)`, and scores·value →
+    `(batch, others, attention axes, heads, channels)`."""
+    letters = string.ascii_lowercase
+    target = letters[:rank]
+    batch = [i for i in range(rank - 1) if i not in axes]  # includes the heads axis
+    source = list(target)
+    for n, a in enumerate(axes):
+        source[a] = letters[rank + n]
+    source = "".join(source)
+    product = (
+        "".join(target[i] for i in batch)
+        + "".join(target[a] for a in axes)
+        + "".join(source[a] for a in axes)
+    )
+    return f"{source},{target}->{product}", f"{product},{source}->{target}"
