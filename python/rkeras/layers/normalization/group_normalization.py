@@ -17,6 +17,7 @@ class GroupNormalization(Layer):
 
     Args:
         groups: the number of groups (default 32); must divide the channels.
+            `-1` makes one group per channel.
         axis: the channel axis (default -1).
         epsilon: added to the variance (default 1e-3).
         center, scale: learn `beta` and `gamma` per channel.
@@ -54,22 +55,33 @@ class GroupNormalization(Layer):
         self.supports_masking = True
 
     def build(self, input_shape):
+        where = f"GroupNormalization layer '{self.name}'"
+        rank = len(input_shape)
+        if not -rank <= self.axis < rank or self.axis % rank == 0:
+            raise ValueError(
+                f"{where}: axis {self.axis} is not a channel axis of inputs of shape "
+                f"{tuple(input_shape)}"
+            )
         channels = input_shape[self.axis]
         if channels is None:
             raise ValueError(
-                f"Axis {self.axis} of input tensor should have a defined dimension but the "
-                f"layer received an input with shape {tuple(input_shape)}."
+                f"{where}: axis {self.axis} of input tensor should have a defined dimension but "
+                f"the layer received an input with shape {tuple(input_shape)}."
             )
+        if self.groups == -1:
+            self.groups = channels
         if channels < self.groups:
             raise ValueError(
-                f"Number of groups ({self.groups}) cannot be more than the number of channels "
-                f"({channels})."
+                f"{where}: number of groups ({self.groups}) cannot be more than the number of "
+                f"channels ({channels}); input shape {tuple(input_shape)}."
             )
         if channels % self.groups:
+            # Keras's wording (the channels must be a multiple of the groups).
             raise ValueError(
-                f"Number of groups ({self.groups}) must be a multiple of the number of "
-                f"channels ({channels})."
+                f"{where}: number of groups ({self.groups}) must be a multiple of the number of "
+                f"channels ({channels}); input shape {tuple(input_shape)}."
             )
+        self._input_rank, self._channels = rank, channels
         self.gamma = self.beta = None
         if self.scale:
             self.gamma = self.add_weight(
@@ -93,6 +105,12 @@ class GroupNormalization(Layer):
         rank = inputs.ndim
         axis = self.axis % rank
         channels = inputs.shape[axis]
+        if rank != self._input_rank or channels != self._channels:
+            raise ValueError(
+                f"GroupNormalization layer '{self.name}' was built for inputs of rank "
+                f"{self._input_rank} with {self._channels} channels on axis {self.axis}, but "
+                f"received an input of shape {tuple(inputs.shape)}"
+            )
         shape = list(inputs.shape)
         grouped_shape = shape[:axis] + [self.groups, channels // self.groups] + shape[axis + 1 :]
         x = ops.reshape(inputs, grouped_shape)
