@@ -22,10 +22,23 @@ def _flatten_attention_axes(x, axes):
     return moved.reshape(*lead, -1, x.shape[-1]), others
 
 
-def mha(weights, query, value, key=None, *, key_dim, axes=None, mask=None, use_bias=True):
+def mha(
+    weights,
+    query,
+    value,
+    key=None,
+    *,
+    key_dim,
+    axes=None,
+    mask=None,
+    use_bias=True,
+    zero_masked_rows=True,
+):
     """Keras's multi-head attention: the output and the `(B, *others, H,
     *T dims, *S dims)` probabilities. `mask` is Keras's combined mask
-    (True = attend), broadcast after inserting the heads axis."""
+    (True = attend), broadcast after inserting the heads axis; a fully
+    masked row gets zero probabilities or (`zero_masked_rows=False`, Keras's
+    fused path) uniform ones."""
     key = value if key is None else key
     if use_bias:
         wq, bq, wk, bk, wv, bv, wo, bo = weights
@@ -52,7 +65,7 @@ def mha(weights, query, value, key=None, *, key_dim, axes=None, mask=None, use_b
         keep = np.broadcast_to(mask, full).reshape(scores.shape)
         scores = np.where(keep, scores, LARGE_NEGATIVE)
     probs = softmax(scores)
-    if keep is not None:
+    if keep is not None and zero_masked_rows:
         probs = np.where(keep, probs, 0.0)
     heads = probs @ vf  # (B, *others, H, T, Dv)
     heads = heads.reshape(*heads.shape[:-2], *t_dims, heads.shape[-1])

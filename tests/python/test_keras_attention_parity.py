@@ -48,6 +48,31 @@ def masked_self_attention():
     return keras.Model(tokens, layers.Dense(1)(x)), keras.optimizers.Adam(0.01), "mse"
 
 
+def padded_rows_and_output_shape():
+    # Flatten keeps the padded query rows, whose attention is fully masked:
+    # Keras's softmax gives them zero probabilities. (No value_dim here: with
+    # value_dim != key_dim Keras 3.15's JAX fast path fails to build.)
+    tokens = keras.Input((5,), dtype="int32")
+    x = layers.Embedding(20, 6, mask_zero=True)(tokens)
+    x = layers.MultiHeadAttention(2, 3, output_shape=4)(x, x)
+    return (
+        keras.Model(tokens, layers.Dense(1)(layers.Flatten()(x))),
+        keras.optimizers.SGD(0.1),
+        "mse",
+    )
+
+
+def attention_over_one_axis():
+    inputs = keras.Input((3, 4, 6))
+    x = layers.MultiHeadAttention(2, 3, attention_axes=(2,))(inputs, inputs)
+    x = layers.EinsumDense("abcd,de->abce", (3, 4, 2), bias_axes="e", activation="relu")(x)
+    return (
+        keras.Model(inputs, layers.Dense(2)(layers.Flatten()(x))),
+        keras.optimizers.SGD(0.1),
+        "mse",
+    )
+
+
 def luong_and_bahdanau():
     query = keras.Input((4, 5))
     value = keras.Input((6, 5))
@@ -78,6 +103,8 @@ MODELS = {
     "self_attention": self_attention,
     "cross_attention_with_mask_input": cross_attention_with_mask_input,
     "masked_self_attention": masked_self_attention,
+    "padded_rows_and_output_shape": padded_rows_and_output_shape,
+    "attention_over_one_axis": attention_over_one_axis,
     "luong_and_bahdanau": luong_and_bahdanau,
     "group_normalized_cnn": group_normalized_cnn,
 }

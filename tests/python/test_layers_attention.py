@@ -88,7 +88,14 @@ def test_mha_explicit_query_value_key_masks(device):
     out = layer(q, v, k, query_mask=q_mask, value_mask=v_mask, key_mask=k_mask)
     mask = q_mask[:, :, None] & v_mask[:, None] & k_mask[:, None]
     want, _ = ref.mha(
-        weights64(layer), f32(q), f32(v), f32(k), key_dim=3, mask=mask, use_bias=False
+        weights64(layer),
+        f32(q),
+        f32(v),
+        f32(k),
+        key_dim=3,
+        mask=mask,
+        use_bias=False,
+        zero_masked_rows=False,
     )
     assert tuple(out.shape) == (2, 3, 2, 3)
     assert_close(out, want, rtol=1e-4, atol=1e-5)
@@ -97,19 +104,24 @@ def test_mha_explicit_query_value_key_masks(device):
 def test_mha_picks_up_keras_masks(device):
     tokens = np.array([[1, 2, 3, 0], [4, 0, 0, 0]])
     x = layers.Embedding(6, 4, mask_zero=True)(tokens)
-    layer = layers.MultiHeadAttention(2, 2)
-    out = layer(x, x)
+    layer = layers.MultiHeadAttention(2, 2, bias_initializer="random_normal")
     keep = tokens != 0
-    want, _ = ref.mha(
-        weights64(layer),
-        f32(x.numpy()),
-        f32(x.numpy()),
-        key_dim=2,
-        mask=keep[:, :, None] & keep[:, None],
-    )
+    mask = keep[:, :, None] & keep[:, None]
+    xf = f32(x.numpy())
+    out = layer(x, x)
+    w = weights64(layer)
+    want, _ = ref.mha(w, xf, xf, key_dim=2, mask=mask, zero_masked_rows=False)
     assert_close(out, want, rtol=1e-4, atol=1e-5)
     # The query's mask rides on the output, as in Keras.
     assert_close(out._keras_mask, keep)
+    # Padded queries attend to nothing. As in Keras 3.15 on JAX, their
+    # probabilities are uniform on the fused path and zero when the scores
+    # are returned (or dropout is set).
+    with_scores, probs = layer(x, x, return_attention_scores=True)
+    want, want_probs = ref.mha(w, xf, xf, key_dim=2, mask=mask)
+    assert_close(with_scores, want, rtol=1e-4, atol=1e-5)
+    assert_close(probs, want_probs, rtol=1e-4, atol=1e-6)
+    assert np.abs(with_scores.numpy()[1, 1:] - out.numpy()[1, 1:]).max() > 1e-3
 
 
 @pytest.mark.parametrize(
@@ -146,7 +158,7 @@ def test_mha_gradients_wrt_inputs_and_weights(device):
     w = weights64(layer)
     check_grad(
         lambda a, b, c: layer(a, b, c, attention_mask=allowed),
-        lambda a, b, c: ref.mha(w, a, b, c, key_dim=2, mask=allowed)[0],
+        lambda a, b, c: ref.mha(w, a, b, c, key_dim=2, mask=allowed, zero_masked_rows=False)[0],
         [q, v, k],
         rng,
     )

@@ -216,10 +216,12 @@ class MultiHeadAttention(Layer):
             mask = both(mask, ops.cast(attention_mask, "bool"))
         return mask
 
-    def _masked_softmax(self, scores, mask):
-        """Softmax over the key attention axes; masked positions get a large
-        negative score and then probability 0 (so a row with nothing to
-        attend to is all zeros), as Keras's `Softmax` layer does."""
+    def _masked_softmax(self, scores, mask, zero_masked):
+        """Softmax over the key attention axes, masked positions set to a
+        large negative score first. With `zero_masked` they then get
+        probability 0, so a row with nothing to attend to is all zeros (Keras's
+        `Softmax` layer); without, such a row is uniform (the fused
+        `dot_product_attention` Keras uses otherwise)."""
         n_axes = len(self.attention_axes)
         if mask is not None:
             # Heads (and any other missing axes) enter before the query axes.
@@ -230,7 +232,7 @@ class MultiHeadAttention(Layer):
         shape = tuple(scores.shape)
         flat = ops.reshape(scores, (*shape[: len(shape) - n_axes], -1))
         probs = ops.reshape(ops.softmax(flat, axis=-1), shape)
-        if mask is not None:
+        if mask is not None and zero_masked:
             probs = ops.where(mask, probs, 0.0)
         return probs
 
@@ -263,7 +265,11 @@ class MultiHeadAttention(Layer):
         k = self.key_dense(key)
         v = self.value_dense(value)
         scores = ops.einsum(self._dot_equation, k, q)
-        probs = self._masked_softmax(scores, mask)
+        # Keras 3.15 (JAX) takes its fused attention path unless dropout is
+        # set, scores are returned or the inputs are not rank 3, and only
+        # its other path zeroes fully masked rows: follow it to match.
+        fused = self.dropout == 0 and not return_attention_scores and query.ndim == 3
+        probs = self._masked_softmax(scores, mask, zero_masked=not fused)
         weights = probs
         if training and self.dropout > 0:
             weights = rk_random.dropout(probs, self.dropout, seed=self.seed_generator)
