@@ -146,10 +146,11 @@ def trained(tmp_path_factory):
         model.compile(optimizer, loss)
         x, y = dataset(model, loss)
         model.save(tmp / f"{name}.keras")
+        before = model.predict(x, verbose=0)
         xs = x if isinstance(x, list) else [x]
         np.savez(tmp / f"{name}_data.npz", y=y, **{f"x{i}": v for i, v in enumerate(xs)})
         history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
-        ours[name] = (model, x, history.history["loss"])
+        ours[name] = (model, x, history.history["loss"], before)
     theirs = run_keras(
         f"""
         import json, numpy as np, keras
@@ -159,6 +160,7 @@ def trained(tmp_path_factory):
             d = np.load(name + "_data.npz")
             xs = [d[k] for k in sorted(k for k in d.files if k.startswith("x"))]
             x = xs[0] if len(xs) == 1 else xs
+            np.save(name + "_keras_pred_before.npy", model.predict(x, verbose=0))
             h = model.fit(x, d["y"], batch_size=8, epochs=3, shuffle=False, verbose=0)
             np.savez(name + "_keras_weights.npz", *model.get_weights())
             np.save(name + "_keras_pred.npy", model.predict(x, verbose=0))
@@ -174,7 +176,11 @@ def trained(tmp_path_factory):
 @pytest.mark.parametrize("name", list(MODELS))
 def test_training_matches_keras(trained, name):
     tmp, ours, theirs = trained
-    model, x, losses = ours[name]
+    model, x, losses, before = ours[name]
+    # Same initial weights (from rkeras's file): same predictions.
+    np.testing.assert_allclose(
+        before, np.load(tmp / f"{name}_keras_pred_before.npy"), rtol=1e-5, atol=1e-6
+    )
     np.testing.assert_allclose(losses, theirs[name], rtol=2e-4, atol=1e-5)
     weights = np.load(tmp / f"{name}_keras_weights.npz")
     for i, w in enumerate(model.get_weights()):
@@ -186,7 +192,7 @@ def test_training_matches_keras(trained, name):
 @pytest.mark.parametrize("name", list(MODELS))
 def test_keras_files_load_in_rkeras(trained, name):
     tmp, ours, _ = trained
-    _, x, _ = ours[name]
+    x = ours[name][1]
     loaded = keras.models.load_model(tmp / f"{name}_by_keras.keras")
     pred = np.load(tmp / f"{name}_keras_pred.npy")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), pred, rtol=1e-5, atol=1e-5)
