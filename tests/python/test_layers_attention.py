@@ -355,6 +355,21 @@ def test_configs_round_trip():
     assert "score_mode" not in layers.AdditiveAttention().get_config()
 
 
+def test_functional_models_return_attention_scores():
+    query, value = keras.Input((4, 6)), keras.Input((3, 4, 6))
+    mha = layers.MultiHeadAttention(2, 3, attention_axes=2)
+    out, scores = mha(value, value, return_attention_scores=True)
+    att_out, weights = layers.Attention()([query, query], return_attention_scores=True)
+    assert tuple(scores.shape) == (None, 3, 2, 4, 4) and tuple(weights.shape) == (None, 4, 4)
+    model = keras.Model([query, value], [out, scores, att_out, weights])
+    q, v = normal(2, 4, 6), normal(2, 3, 4, 6)
+    got = model.predict([q, v], verbose=0)
+    want, want_scores = ref.mha(weights64(mha), f32(v), f32(v), key_dim=3, axes=(2,))
+    want_att, want_w = ref.attention(f32(q), f32(q), score=dot_score())
+    for g, w in zip(got, [want, want_scores, want_att, want_w], strict=True):
+        assert_close(g, w, rtol=1e-4, atol=1e-5)
+
+
 def test_transformer_block_trains(device):
     keras.utils.set_random_seed(3)
     inputs = keras.Input((5, 8))

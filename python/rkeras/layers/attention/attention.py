@@ -5,6 +5,7 @@ import numpy as np
 
 from rkeras import ops
 from rkeras import random as rk_random
+from rkeras.backend.keras_tensor import KerasTensor
 from rkeras.layers.layer import Layer
 
 
@@ -147,6 +148,14 @@ class Attention(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[0][:-1]) + (input_shape[1][-1],)
+
+    def compute_output_spec(self, inputs, return_attention_scores=False, **kwargs):
+        self._check_inputs(inputs, kwargs.get("mask"))
+        shapes = [tuple(t.shape) for t in inputs]
+        out = KerasTensor(self.compute_output_shape(shapes), self.dtype)
+        if not return_attention_scores:
+            return out
+        return out, KerasTensor((*shapes[0][:-1], shapes[-1][-2]), self.dtype)
 
     def get_config(self):
         return {

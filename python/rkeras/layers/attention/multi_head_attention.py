@@ -11,6 +11,7 @@ import numpy as np
 
 from rkeras import constraints, initializers, ops, regularizers
 from rkeras import random as rk_random
+from rkeras.backend.keras_tensor import KerasTensor
 from rkeras.layers.core.einsum_dense import EinsumDense
 from rkeras.layers.layer import Layer
 
@@ -26,28 +27,43 @@ class MultiHeadAttention(Layer):
     """Multi-head attention: each head attends from `query` to `key` and
     mixes `value`, and the heads are projected back to the query's size.
 
+    Scores are `query·key / sqrt(key_dim)` per head; positions the combined
+    mask forbids get -1e9 before the softmax. The weights live in four
+    `EinsumDense` sublayers, `query`, `key`, `value` and `attention_output`,
+    as in Keras.
+
     Args:
         num_heads: the number of heads.
         key_dim: the size of each head for query and key.
         value_dim: the size of each head for value (default `key_dim`).
         dropout: dropout rate on the attention probabilities.
         use_bias: whether the projections have biases.
-        output_shape: the last dim(s) of the output (default: the query's).
+        output_shape: the last dim(s) of the output (default: the query's
+            feature size); an int or a tuple.
         attention_axes: the axes attention runs over (default: all but the
-            batch and feature axes).
+            batch and feature axes); the others are treated as batch axes.
         kernel_initializer, bias_initializer, kernel_regularizer,
         bias_regularizer, activity_regularizer, kernel_constraint,
         bias_constraint: for the projections.
         seed: seed of the dropout.
 
     Call arguments:
-        query `(B, T, dim)`, value `(B, S, dim)`, key (default `value`),
-        query_mask, value_mask, key_mask: boolean masks of their inputs
-            (filled in from Keras masks automatically),
-        attention_mask: boolean `(B, T, S)`, True where attention is allowed,
-        return_attention_scores: also return the `(B, heads, T, S)` scores,
-        training: whether dropout runs,
-        use_causal_mask: forbid attending to later positions.
+        query: `(B, T, dim)` (or `(B, *axes, dim)`).
+        value: `(B, S, dim)`.
+        key: `(B, S, dim)`; default `value`.
+        query_mask, value_mask, key_mask: boolean `(B, T)` / `(B, S)` masks,
+            filled in from the inputs' Keras masks when not given.
+        attention_mask: boolean, broadcastable to `(B, T, S)` (for several
+            attention axes `(B, *others, *T axes, *S axes)`); True where
+            attention is allowed. ANDed with the masks above.
+        return_attention_scores: also return the probabilities, shaped
+            `(B, *others, num_heads, *T axes, *S axes)`.
+        training: whether dropout runs.
+        use_causal_mask: forbid attending to later positions (along axis 1).
+
+    Returns:
+        The output `(B, *query axes, *output_shape)`, carrying the query's
+        Keras mask, and the scores when asked for.
     """
 
     def __init__(
@@ -286,6 +302,16 @@ class MultiHeadAttention(Layer):
             else (out if isinstance(out, (tuple, list)) else (out,))
         )
         return tuple(query_shape[:-1]) + tuple(out)
+
+    def compute_output_spec(self, query, value, key=None, return_attention_scores=False, **kwargs):
+        key = value if key is None else key
+        out = KerasTensor(self.compute_output_shape(query.shape, value.shape), self.dtype)
+        if not return_attention_scores:
+            return out
+        q, k, axes = tuple(query.shape), tuple(key.shape), self.attention_axes
+        others = [q[d] for d in range(1, len(q) - 1) if d not in axes]
+        scores = (q[0], *others, self.num_heads, *(q[a] for a in axes), *(k[a] for a in axes))
+        return out, KerasTensor(scores, self.dtype)
 
     def compute_mask(self, inputs, previous_mask):
         return previous_mask
