@@ -40,7 +40,9 @@ def einsum(subscripts, *operands):
     acc, acc_labels = tensors[0], inputs[0]
     for i in range(1, len(tensors)):
         needed = set(output).union(*inputs[i + 1 :])
-        acc, acc_labels = _contract_pair(acc, acc_labels, tensors[i], inputs[i], needed)
+        acc, acc_labels = _contract_pair(
+            acc, acc_labels, tensors[i], inputs[i], needed, output if i == len(tensors) - 1 else ""
+        )
     return _arrange(acc, acc_labels, output)
 
 
@@ -125,11 +127,22 @@ def _permuted(x, labels, order):
     return x if perm == list(range(len(perm))) else transpose(x, perm)
 
 
-def _contract_pair(a, la, b, lb, needed):
+def _first_position(order, labels, other):
+    """Where the first label only `labels` has sits in `order`."""
+    own = [order.index(c) for c in labels if c not in other and c in order]
+    return min(own, default=len(order))
+
+
+def _contract_pair(a, la, b, lb, needed, order):
     """`a` and `b` combined into the labels of either that `needed` (the
-    later operands and the output) still uses."""
+    later operands and the output) still uses; `order` is the output's
+    labels when this is the last pair."""
     a, la = _sum_out(a, la, needed | set(lb))
     b, lb = _sum_out(b, lb, needed | set(la))
+    if _first_position(order, lb, la) < _first_position(order, la, lb):
+        # `b`'s own labels come first in the result: make them the matmul's
+        # rows, so the product needs no transpose afterwards.
+        a, la, b, lb = b, lb, a, la
     batch = [c for c in la if c in lb and c in needed]
     contracted = [c for c in la if c in lb and c not in needed]
     rows = [c for c in la if c not in lb]
