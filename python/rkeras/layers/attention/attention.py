@@ -129,14 +129,16 @@ class Attention(Layer):
             causal = ops.convert_to_tensor(np.tril(np.ones(tuple(scores.shape[-2:]), bool)))
             keep = causal if keep is None else ops.logical_and(keep, causal)
         if keep is not None:
-            scores = ops.where(keep, scores, scores - 1e9)
+            # Keras's `where(keep, scores, scores - 1e9)`, as arithmetic.
+            scores = scores - 1e9 * (1.0 - ops.cast(keep, scores.dtype))
         weights = ops.softmax(scores, axis=-1)
         dropped = weights
         if training and self.dropout > 0:
             dropped = rk_random.dropout(weights, self.dropout, seed=self.seed_generator)
         result = ops.matmul(dropped, value)
         if query_mask is not None:
-            result = ops.where(ops.expand_dims(ops.cast(query_mask, "bool"), -1), result, 0.0)
+            keep_query = ops.cast(ops.cast(query_mask, "bool"), result.dtype)
+            result = result * ops.expand_dims(keep_query, -1)
         if return_attention_scores:
             return result, weights
         return result
