@@ -17,7 +17,10 @@ class Registry:
         self.by_name = by_name
 
     def serialize(self, obj):
-        """The Keras config envelope of `obj`."""
+        """The Keras config envelope of `obj` (`None` stays `None`, as Keras
+        writes an unset regularizer or constraint)."""
+        if obj is None:
+            return None
         return {
             "module": self.module,
             "class_name": type(obj).__name__,

@@ -19,10 +19,6 @@ from rkeras.layers.layer import Layer
 _LARGE_NEGATIVE = -1e9
 
 
-def _maybe(serialize, obj):
-    return None if obj is None else serialize(obj)
-
-
 class MultiHeadAttention(Layer):
     """Multi-head attention: each head attends from `query` to `key` and
     mixes `value`, and the heads are projected back to the query's size.
@@ -334,11 +330,11 @@ class MultiHeadAttention(Layer):
             "sliding_window": None,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _maybe(regularizers.serialize, self.kernel_regularizer),
-            "bias_regularizer": _maybe(regularizers.serialize, self.bias_regularizer),
-            "activity_regularizer": _maybe(regularizers.serialize, self.activity_regularizer),
-            "kernel_constraint": _maybe(constraints.serialize, self.kernel_constraint),
-            "bias_constraint": _maybe(constraints.serialize, self.bias_constraint),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
             "seed": self.seed,
         }
 

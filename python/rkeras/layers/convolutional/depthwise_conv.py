@@ -1,7 +1,7 @@
 """`DepthwiseConv1D`/`2D` and `SeparableConv1D`/`2D`."""
 
 from rkeras import constraints, initializers, ops, regularizers
-from rkeras.layers.convolutional.base_conv import BaseConv, _maybe
+from rkeras.layers.convolutional.base_conv import BaseConv
 
 
 class BaseDepthwiseConv(BaseConv):
@@ -74,8 +74,8 @@ class BaseDepthwiseConv(BaseConv):
         config.update(
             depth_multiplier=self.depth_multiplier,
             depthwise_initializer=initializers.serialize(self.depthwise_initializer),
-            depthwise_regularizer=_maybe(regularizers.serialize, self.depthwise_regularizer),
-            depthwise_constraint=_maybe(constraints.serialize, self.depthwise_constraint),
+            depthwise_regularizer=regularizers.serialize(self.depthwise_regularizer),
+            depthwise_constraint=constraints.serialize(self.depthwise_constraint),
         )
         return config
 
@@ -169,10 +169,10 @@ class BaseSeparableConv(BaseConv):
             depth_multiplier=self.depth_multiplier,
             depthwise_initializer=initializers.serialize(self.depthwise_initializer),
             pointwise_initializer=initializers.serialize(self.pointwise_initializer),
-            depthwise_regularizer=_maybe(regularizers.serialize, self.depthwise_regularizer),
-            pointwise_regularizer=_maybe(regularizers.serialize, self.pointwise_regularizer),
-            depthwise_constraint=_maybe(constraints.serialize, self.depthwise_constraint),
-            pointwise_constraint=_maybe(constraints.serialize, self.pointwise_constraint),
+            depthwise_regularizer=regularizers.serialize(self.depthwise_regularizer),
+            pointwise_regularizer=regularizers.serialize(self.pointwise_regularizer),
+            depthwise_constraint=constraints.serialize(self.depthwise_constraint),
+            pointwise_constraint=constraints.serialize(self.pointwise_constraint),
         )
         return config
 

@@ -8,10 +8,6 @@ from rkeras import activations, constraints, initializers, ops, regularizers
 from rkeras.layers.layer import Layer
 
 
-def _maybe(serialize, obj):
-    return None if obj is None else serialize(obj)
-
-
 class EinsumDense(Layer):
     """A dense layer computing `activation(einsum(equation, inputs, kernel) + bias)`.
 
@@ -146,11 +142,11 @@ class EinsumDense(Layer):
             "bias_axes": self.bias_axes,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _maybe(regularizers.serialize, self.kernel_regularizer),
-            "bias_regularizer": _maybe(regularizers.serialize, self.bias_regularizer),
-            "activity_regularizer": _maybe(regularizers.serialize, self.activity_regularizer),
-            "kernel_constraint": _maybe(constraints.serialize, self.kernel_constraint),
-            "bias_constraint": _maybe(constraints.serialize, self.bias_constraint),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
             "quantization_config": None,
         }
 

@@ -76,12 +76,8 @@ class Embedding(Layer):
             "input_dim": self.input_dim,
             "output_dim": self.output_dim,
             "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-            "embeddings_regularizer": None
-            if self.embeddings_regularizer is None
-            else regularizers.serialize(self.embeddings_regularizer),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
             "activity_regularizer": None,
-            "embeddings_constraint": None
-            if self.embeddings_constraint is None
-            else constraints.serialize(self.embeddings_constraint),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
         }

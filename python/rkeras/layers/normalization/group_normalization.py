@@ -4,10 +4,6 @@ from rkeras import constraints, initializers, ops, regularizers
 from rkeras.layers.layer import Layer
 
 
-def _maybe(serialize, obj):
-    return None if obj is None else serialize(obj)
-
-
 class GroupNormalization(Layer):
     """Normalizes each sample over groups of channels: the channels along
     `axis` are split into `groups`, and each group is normalized to zero
@@ -139,8 +135,8 @@ class GroupNormalization(Layer):
             "scale": self.scale,
             "beta_initializer": initializers.serialize(self.beta_initializer),
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": _maybe(regularizers.serialize, self.beta_regularizer),
-            "gamma_regularizer": _maybe(regularizers.serialize, self.gamma_regularizer),
-            "beta_constraint": _maybe(constraints.serialize, self.beta_constraint),
-            "gamma_constraint": _maybe(constraints.serialize, self.gamma_constraint),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         }

@@ -49,11 +49,7 @@ class _CellLayer(RNN):
         for key in ("name", "trainable", "dtype"):
             cell_config.pop(key, None)
         config.update(cell_config)
-        config["activity_regularizer"] = (
-            None
-            if self.activity_regularizer is None
-            else regularizers.serialize(self.activity_regularizer)
-        )
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
     @classmethod
