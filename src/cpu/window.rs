@@ -41,13 +41,14 @@ impl CpuStorage {
                     p % w.output[2],
                 ];
                 let base = &src[n * image..(n + 1) * image];
-                let mut taps = patch.chunks_exact_mut(c);
+                let mut tap = 0;
                 for k0 in 0..w.kernel[0] {
                     let i0 = w.source(0, o[0], k0);
                     for k1 in 0..w.kernel[1] {
                         let i1 = w.source(1, o[1], k1);
                         for k2 in 0..w.kernel[2] {
-                            let dst = taps.next().expect("one chunk per tap");
+                            let dst = &mut patch[tap * c..(tap + 1) * c];
+                            tap += 1;
                             match (i0, i1, w.source(2, o[2], k2)) {
                                 (Some(i0), Some(i1), Some(i2)) => {
                                     let at = ((i0 * w.input[1] + i1) * w.input[2] + i2) * c;
@@ -73,7 +74,8 @@ impl CpuStorage {
         }
         let patches = positions * taps * c;
         out.par_chunks_mut(image).enumerate().for_each(|(n, img)| {
-            let mut taps = src[n * patches..(n + 1) * patches].chunks_exact(c);
+            let image_patches = &src[n * patches..(n + 1) * patches];
+            let mut tap = 0;
             for o0 in 0..w.output[0] {
                 for o1 in 0..w.output[1] {
                     for o2 in 0..w.output[2] {
@@ -82,12 +84,13 @@ impl CpuStorage {
                             for k1 in 0..w.kernel[1] {
                                 let i1 = w.source(1, o1, k1);
                                 for k2 in 0..w.kernel[2] {
-                                    let tap = taps.next().expect("one chunk per tap");
+                                    let read = &image_patches[tap * c..(tap + 1) * c];
+                                    tap += 1;
                                     if let (Some(i0), Some(i1), Some(i2)) =
                                         (i0, i1, w.source(2, o2, k2))
                                     {
                                         let at = ((i0 * w.input[1] + i1) * w.input[2] + i2) * c;
-                                        for (d, s) in img[at..at + c].iter_mut().zip(tap) {
+                                        for (d, s) in img[at..at + c].iter_mut().zip(read) {
                                             *d += s;
                                         }
                                     }

@@ -11,6 +11,18 @@ use crate::ops::{self, ConvSpec, Padding, PoolKind};
 use crate::Tensor;
 
 /// An int, or a sequence of `spatial` ints, as one value per spatial dim.
+fn per_dim_or_one(
+    op: &str,
+    name: &str,
+    value: Option<&Bound<'_, PyAny>>,
+    spatial: usize,
+) -> PyResult<Vec<usize>> {
+    match value {
+        Some(v) if !v.is_none() => per_dim(op, name, v, spatial),
+        _ => Ok(vec![1; spatial]),
+    }
+}
+
 fn per_dim(op: &str, name: &str, value: &Bound<'_, PyAny>, spatial: usize) -> PyResult<Vec<usize>> {
     if let Ok(v) = value.extract::<usize>() {
         return Ok(vec![v; spatial]);
@@ -58,15 +70,15 @@ fn spec(
     py: Python<'_>,
     op: &str,
     spatial: usize,
-    strides: &Bound<'_, PyAny>,
+    strides: Option<&Bound<'_, PyAny>>,
     padding: &str,
     data_format: Option<&str>,
-    dilation_rate: &Bound<'_, PyAny>,
+    dilation_rate: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<ConvSpec> {
     Ok(ConvSpec {
-        strides: per_dim(op, "strides", strides, spatial)?,
+        strides: per_dim_or_one(op, "strides", strides, spatial)?,
         padding: Padding::parse(op, padding)?,
-        dilation: per_dim(op, "dilation_rate", dilation_rate, spatial)?,
+        dilation: per_dim_or_one(op, "dilation_rate", dilation_rate, spatial)?,
         channels_first: channels_first(py, op, data_format)?,
     })
 }
@@ -103,16 +115,7 @@ pub fn conv(
 ) -> PyResult<PyTensor> {
     let (x, k) = (to_tensor(inputs, None)?, to_tensor(kernel, None)?);
     let n = spatial_dims("conv", &x)?;
-    let one = 1usize.into_pyobject(py)?.into_any();
-    let spec = spec(
-        py,
-        "conv",
-        n,
-        strides.unwrap_or(&one),
-        padding,
-        data_format,
-        dilation_rate.unwrap_or(&one),
-    )?;
+    let spec = spec(py, "conv", n, strides, padding, data_format, dilation_rate)?;
     run(py, x.numel() + k.numel(), move || ops::conv(&x, &k, &spec))
 }
 
@@ -142,16 +145,7 @@ pub fn conv_transpose(
     let op = "conv_transpose";
     let (x, k) = (to_tensor(inputs, None)?, to_tensor(kernel, None)?);
     let n = spatial_dims(op, &x)?;
-    let one = 1usize.into_pyobject(py)?.into_any();
-    let spec = spec(
-        py,
-        op,
-        n,
-        strides.unwrap_or(&one),
-        padding,
-        data_format,
-        dilation_rate.unwrap_or(&one),
-    )?;
+    let spec = spec(py, op, n, strides, padding, data_format, dilation_rate)?;
     let extra = output_padding
         .map(|p| per_dim(op, "output_padding", p, n))
         .transpose()?;
@@ -181,16 +175,7 @@ pub fn depthwise_conv(
     let op = "depthwise_conv";
     let (x, k) = (to_tensor(inputs, None)?, to_tensor(kernel, None)?);
     let n = spatial_dims(op, &x)?;
-    let one = 1usize.into_pyobject(py)?.into_any();
-    let spec = spec(
-        py,
-        op,
-        n,
-        strides.unwrap_or(&one),
-        padding,
-        data_format,
-        dilation_rate.unwrap_or(&one),
-    )?;
+    let spec = spec(py, op, n, strides, padding, data_format, dilation_rate)?;
     run(py, x.numel() + k.numel(), move || {
         ops::depthwise_conv(&x, &k, &spec)
     })
@@ -218,16 +203,7 @@ pub fn separable_conv(
         to_tensor(pointwise_kernel, None)?,
     );
     let n = spatial_dims(op, &x)?;
-    let one = 1usize.into_pyobject(py)?.into_any();
-    let spec = spec(
-        py,
-        op,
-        n,
-        strides.unwrap_or(&one),
-        padding,
-        data_format,
-        dilation_rate.unwrap_or(&one),
-    )?;
+    let spec = spec(py, op, n, strides, padding, data_format, dilation_rate)?;
     run(py, x.numel() + dk.numel(), move || {
         ops::separable_conv(&x, &dk, &pk, &spec)
     })
@@ -249,7 +225,6 @@ fn pool(
     let x = to_tensor(inputs, None)?;
     let n = spatial_dims(op, &x)?;
     let size = per_dim(op, "pool_size", pool_size, n)?;
-    let one = 1usize.into_pyobject(py)?.into_any();
     let spec = ConvSpec {
         // Keras: strides default to the pool size.
         strides: match strides {
@@ -257,7 +232,7 @@ fn pool(
             _ => size.clone(),
         },
         padding: Padding::parse(op, padding)?,
-        dilation: per_dim(op, "dilation", &one, n)?,
+        dilation: vec![1; n],
         channels_first: channels_first(py, op, data_format)?,
     };
     run(py, x.numel(), move || ops::pool(&x, kind, &size, &spec))

@@ -282,6 +282,7 @@ def zeros(*shape):
         (lambda: ops.conv(zeros(1, 4, 4, 1), zeros(2, 2, 1, 1), (1, 2, 3)), "strides"),
         (lambda: ops.conv(zeros(1, 4, 4, 1), zeros(2, 2, 1, 1), 1, "full"), "padding"),
         (lambda: ops.max_pool(zeros(1, 4, 4, 1), 5), "larger"),
+        (lambda: ops.max_pool(zeros(1, 4, 4, 1), 2, strides=0, padding="same"), "strides"),
         (lambda: ops.depthwise_conv(zeros(1, 4, 4, 3), zeros(2, 2, 2, 1)), "channels"),
         (lambda: ops.conv_transpose(zeros(1, 4, 4, 3), zeros(2, 2, 2, 2)), "channels"),
         (

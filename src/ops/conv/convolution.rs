@@ -19,12 +19,13 @@ pub struct ConvSpec {
 }
 
 impl ConvSpec {
-    /// Checks the spec against `spatial` dims and a kernel size.
-    fn check(&self, op: &str, spatial: usize, kernel: &[usize]) -> Result<()> {
+    /// Checks the spec against `spatial` dims and a window size (named
+    /// `size_name` in errors: the kernel size or `pool_size`).
+    fn check(&self, op: &str, spatial: usize, size_name: &str, size: &[usize]) -> Result<()> {
         for (what, v) in [
             ("strides", &self.strides),
             ("dilation_rate", &self.dilation),
-            ("kernel size", &kernel.to_vec()),
+            (size_name, &size.to_vec()),
         ] {
             if v.len() != spatial || v.contains(&0) {
                 bail!(
@@ -42,10 +43,17 @@ impl ConvSpec {
         Ok(())
     }
 
-    /// The window of a `kernel` over channels-last `x`.
-    fn window(&self, op: &str, x: &Tensor, kernel: &[usize]) -> Result<Window> {
+    /// The window of `size` taps over channels-last `x`, after checking
+    /// every size, stride and dilation.
+    pub(super) fn window(
+        &self,
+        op: &str,
+        x: &Tensor,
+        size_name: &str,
+        kernel: &[usize],
+    ) -> Result<Window> {
         let spatial = x.rank().saturating_sub(2);
-        self.check(op, spatial, kernel)?;
+        self.check(op, spatial, size_name, kernel)?;
         let input = &x.dims()[1..=spatial];
         let pads = self
             .padding
@@ -123,7 +131,7 @@ pub fn conv(x: &Tensor, kernel: &Tensor, spec: &ConvSpec) -> Result<Tensor> {
                 kernel.shape()
             );
         }
-        let window = spec.window("conv", x, k_size)?;
+        let window = spec.window("conv", x, "kernel size", k_size)?;
         let patches = patch_matrix(x, &window)?;
         let taps = window.taps();
         let y = if groups == 1 {
@@ -201,7 +209,7 @@ pub fn conv_transpose(
     let op = "conv_transpose";
     let spatial = check_ranks(op, x, kernel)?;
     let k_size = kernel.dims()[..spatial].to_vec();
-    spec.check(op, spatial, &k_size)?;
+    spec.check(op, spatial, "kernel size", &k_size)?;
     if spec.padding == Padding::Causal {
         bail!(
             Value,
@@ -295,7 +303,7 @@ pub fn depthwise_conv(x: &Tensor, kernel: &Tensor, spec: &ConvSpec) -> Result<Te
                 x.shape()
             );
         }
-        let window = spec.window(op, x, &kernel.dims()[..spatial])?;
+        let window = spec.window(op, x, "kernel size", &kernel.dims()[..spatial])?;
         let (rows, taps) = (window.batch * window.positions(), window.taps());
         // Memory-bound: multiply each patch by the kernel and sum the taps.
         let patches = reshape(&unfold(x, &window, 0.0)?, &[rows, taps, c_in, 1])?;

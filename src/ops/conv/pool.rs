@@ -40,7 +40,7 @@ pub fn pool(x: &Tensor, kind: PoolKind, pool_size: &[usize], spec: &ConvSpec) ->
         } else {
             crate::ops::cast(x, DType::F32)?
         };
-        let window = spec_window(op, &x, pool_size, spec)?;
+        let window = spec.window(op, &x, "pool_size", pool_size)?;
         let pad = match kind {
             PoolKind::Max => f32::NEG_INFINITY,
             PoolKind::Average => 0.0,
@@ -65,35 +65,6 @@ pub fn pool(x: &Tensor, kind: PoolKind, pool_size: &[usize], spec: &ConvSpec) ->
             }
         }
     })
-}
-
-fn spec_window(
-    op: &str,
-    x: &Tensor,
-    pool_size: &[usize],
-    spec: &ConvSpec,
-) -> Result<super::Window> {
-    let spatial = x.rank() - 2;
-    if pool_size.len() != spatial || pool_size.contains(&0) {
-        bail!(
-            Value,
-            "{op}: `pool_size` must hold {spatial} positive values, got {pool_size:?}"
-        );
-    }
-    let pads = spec.padding.resolve(
-        &x.dims()[1..=spatial],
-        pool_size,
-        &spec.strides,
-        &spec.dilation,
-    );
-    super::Window::new(
-        op,
-        x.dims(),
-        pool_size,
-        &spec.strides,
-        &spec.dilation,
-        &pads,
-    )
 }
 
 /// How many real (unpadded) elements each window covers: `(1, *O, 1)`.
