@@ -195,3 +195,22 @@ def test_shape_errors_name_the_shapes(rng):
         _core.recurrence("lstm", x, states, w, u_mat, bias, np.ones((3, 4), bool))
     with pytest.raises(ValueError, match="no fused kernel"):
         _core.recurrence("lstm", x, states, w, u_mat, bias, None, "softsign")
+
+
+def test_degenerate_shapes():
+    with pytest.raises(ValueError, match="at least one unit"):
+        _core.recurrence(
+            "lstm",
+            np.zeros((2, 3, 4), "f4"),
+            [np.zeros((2, 0), "f4")] * 2,
+            np.zeros((4, 0), "f4"),
+            np.zeros((0, 0), "f4"),
+        )
+    seq, states = _core.recurrence(
+        "lstm",
+        np.zeros((0, 3, 4), "f4"),
+        [np.zeros((0, 2), "f4")] * 2,
+        np.zeros((4, 8), "f4"),
+        np.zeros((2, 8), "f4"),
+    )
+    assert tuple(seq.shape) == (0, 3, 2) and [tuple(s.shape) for s in states] == [(0, 2)] * 2

@@ -19,11 +19,21 @@ pub struct Saved {
     /// Pre-activations `(B, G*U)`.
     z: Tensor,
     h_prev: Tensor,
-    /// LSTM: the cell state before and after the step.
-    c_prev: Option<Tensor>,
-    c_new: Option<Tensor>,
-    /// GRU: `h @ U_h + b_h` (reset after) or `r * h_prev` (reset before).
-    reset_input: Option<Tensor>,
+    cell: CellSaved,
+}
+
+/// What one kind of cell keeps besides `z` and `h_prev`.
+enum CellSaved {
+    Simple,
+    /// The cell state before and after the step.
+    Lstm {
+        c_prev: Tensor,
+        c_new: Tensor,
+    },
+    /// `h @ U_h + b_h` (reset after) or `r * h_prev` (reset before).
+    Gru {
+        reset_input: Tensor,
+    },
 }
 
 /// `(input bias, recurrent bias)`: a reset-after GRU has both (rows of a
@@ -77,9 +87,7 @@ pub fn forward_step(
                 Saved {
                     z,
                     h_prev: h_prev.clone(),
-                    c_prev: None,
-                    c_new: None,
-                    reset_input: None,
+                    cell: CellSaved::Simple,
                 },
             )
         }
@@ -95,9 +103,10 @@ pub fn forward_step(
             let saved = Saved {
                 z,
                 h_prev: h_prev.clone(),
-                c_prev: Some(c_prev.clone()),
-                c_new: Some(c.clone()),
-                reset_input: None,
+                cell: CellSaved::Lstm {
+                    c_prev: c_prev.clone(),
+                    c_new: c.clone(),
+                },
             };
             (h, Some(c), saved)
         }
@@ -136,9 +145,7 @@ pub fn forward_step(
             let saved = Saved {
                 z,
                 h_prev: h_prev.clone(),
-                c_prev: None,
-                c_new: None,
-                reset_input: Some(reset_input),
+                cell: CellSaved::Gru { reset_input },
             };
             (h, None, saved)
         }
@@ -186,9 +193,12 @@ pub fn backward(
 ) -> Result<Grads> {
     let (act, rec) = (spec.activation, spec.recurrent_activation);
     let mut dh = index_axis(g, 1, t as isize)?;
-    let mut dc = match spec.kind {
-        CellKind::Lstm => Some(index_axis(g, 1, t as isize + 1)?),
-        _ => None,
+    // The cell state's gradient; only an LSTM has (and returns) one.
+    let is_lstm = spec.kind == CellKind::Lstm;
+    let mut dc = if is_lstm {
+        index_axis(g, 1, t as isize + 1)?
+    } else {
+        dh.clone()
     };
     let u_t = matrix_transpose(recurrent_kernel)?;
     // Per step: the gradient of the input projection, and of the part of
@@ -223,16 +233,15 @@ pub fn backward(
                 (to_new, Some(multiply(&skipped, &carried)?))
             }
         };
-        let (dz, dh_prev) = match spec.kind {
-            CellKind::Simple => {
+        let (dz, dh_prev) = match &s.cell {
+            CellSaved::Simple => {
                 let h = act.apply(&s.z)?;
                 let dz = multiply(&to_new, &act.derivative(&s.z, &h)?)?;
                 let dh_prev = matmul(&dz, &u_t)?;
                 d_recurrent.push(dz.clone());
                 (dz, dh_prev)
             }
-            CellKind::Lstm => {
-                let (c_prev, c_new) = (s.c_prev.as_ref().unwrap(), s.c_new.as_ref().unwrap());
+            CellSaved::Lstm { c_prev, c_new } => {
                 let zi = gate(&s.z, 0, u)?;
                 let zf = gate(&s.z, 1, u)?;
                 let zg = gate(&s.z, 2, u)?;
@@ -244,7 +253,7 @@ pub fn backward(
                     rec.apply(&zo)?,
                 );
                 let tc = act.apply(c_new)?;
-                let dc_state = dc.take().expect("an LSTM carries a cell-state gradient");
+                let dc_state = dc.clone();
                 let dc_new = match &mask {
                     None => dc_state.clone(),
                     Some(m) => multiply(m, &dc_state)?,
@@ -261,18 +270,18 @@ pub fn backward(
                 if let Some(m) = &mask {
                     dc_prev = add(&dc_prev, &multiply(&rsub_scalar(1.0, m)?, &dc_state)?)?;
                 }
-                dc = Some(dc_prev);
+                dc = dc_prev;
                 let dz = concatenate(&[d_i, d_f, d_g, d_o], 1)?;
                 let dh_prev = matmul(&dz, &u_t)?;
                 d_recurrent.push(dz.clone());
                 (dz, dh_prev)
             }
-            CellKind::Gru { reset_after } => {
+            CellSaved::Gru { reset_input } => {
+                let reset_after = spec.kind == CellKind::Gru { reset_after: true };
                 let zr = slice_axis(&s.z, 1, 0, 2 * u, 1)?;
                 let ah = gate(&s.z, 2, u)?;
                 let (zz, zrr) = (gate(&zr, 0, u)?, gate(&zr, 1, u)?);
                 let (z, r, hh) = (rec.apply(&zz)?, rec.apply(&zrr)?, act.apply(&ah)?);
-                let reset_input = s.reset_input.as_ref().unwrap();
                 let d_z = multiply(
                     &multiply(&to_new, &subtract(&s.h_prev, &hh)?)?,
                     &rec.derivative(&zz, &z)?,
@@ -327,7 +336,10 @@ pub fn backward(
             let rh = stack(
                 &saved
                     .iter()
-                    .map(|s| s.reset_input.clone().unwrap())
+                    .filter_map(|s| match &s.cell {
+                        CellSaved::Gru { reset_input } => Some(reset_input.clone()),
+                        _ => None,
+                    })
                     .collect::<Vec<_>>(),
                 0,
             )?;
@@ -365,8 +377,8 @@ pub fn backward(
     };
     let inputs = crate::ops::transpose(&inputs, Some(&[1, 0, 2]))?;
     let mut initial_states = vec![dh];
-    if let Some(c) = dc {
-        initial_states.push(c);
+    if is_lstm {
+        initial_states.push(dc);
     }
     Ok(Grads {
         inputs,

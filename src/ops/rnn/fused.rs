@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::cells::Grads;
 use super::{Activation, CellKind, Recurrence};
 use crate::cpu::lstm::{lstm_step_backward, lstm_step_forward};
-use crate::ops::{add, matmul, matrix_transpose, reshape, sum};
+use crate::ops::{matmul, matrix_transpose, reshape, sum};
 use crate::{Device, Result, Tensor};
 
 /// What the backward of the fused LSTM keeps from the forward: per block
@@ -50,6 +50,9 @@ fn input_time(go_backwards: bool, t: usize, s: usize) -> usize {
 /// stay efficient.
 fn row_blocks(b: usize) -> Vec<Range<usize>> {
     const MIN_ROWS: usize = 16;
+    if b == 0 {
+        return Vec::new();
+    }
     let parts = rayon::current_num_threads().min(b / MIN_ROWS).max(1);
     let per = b.div_ceil(parts);
     (0..b).step_by(per).map(|r| r..(r + per).min(b)).collect()
@@ -128,14 +131,10 @@ pub fn forward(
     recurrent_kernel: &Tensor,
     go_backwards: bool,
 ) -> Result<(Tensor, Tensor, Tensor, FusedLstm)> {
-    let (b, t, f) = (x.dims()[0], x.dims()[1], x.dims()[2]);
+    let (b, t) = (x.dims()[0], x.dims()[1]);
     let u = recurrent_kernel.dims()[0];
-    // Every step's input projection at once: (B*T, 4U), batch-major.
-    let mut projected = matmul(&reshape(x, &[b * t, f])?, kernel)?;
-    if let Some(bias) = bias {
-        projected = add(&projected, bias)?;
-    }
-    let projected = projected.to_vec::<f32>()?;
+    // Every step's input projection at once, batch-major: (B, T, 4U).
+    let projected = super::project(x, kernel, bias)?.to_vec::<f32>()?;
     let recurrent = recurrent_kernel.to_vec::<f32>()?;
     let (h0, c0) = (h0.to_vec::<f32>()?, c0.to_vec::<f32>()?);
     let blocks = row_blocks(b);

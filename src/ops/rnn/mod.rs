@@ -108,6 +108,13 @@ fn check(
     let (b, t, f) = (x.dims()[0], x.dims()[1], x.dims()[2]);
     let g = spec.kind.gates();
     let u = w.recurrent_kernel.dims().first().copied().unwrap_or(0);
+    if u == 0 {
+        bail!(
+            Shape,
+            "{name}: the recurrent kernel must have at least one unit, got shape {}",
+            w.recurrent_kernel.shape()
+        );
+    }
     if w.kernel.dims() != [f, g * u] || w.recurrent_kernel.dims() != [u, g * u] {
         bail!(
             Shape,
@@ -223,7 +230,7 @@ pub fn recurrence(
                 initial,
                 weights,
                 mask,
-                (t, b, u),
+                t,
                 (input_bias, recurrent_bias),
             )
         })?;
@@ -292,20 +299,15 @@ enum Backward {
     },
 }
 
-/// The input projection of every step, `(T, B, G*U)`: one matmul.
-fn project(
-    xs: &Tensor,
-    kernel: &Tensor,
-    bias: Option<&Tensor>,
-    (t, b, u): (usize, usize, usize),
-    gates: usize,
-) -> Result<Tensor> {
-    let flat = reshape(xs, &[t * b, xs.dims()[2]])?;
-    let mut projected = matmul(&flat, kernel)?;
+/// Every step's input projection `x @ kernel (+ bias)` in one matmul:
+/// `(N0, N1, F)` → `(N0, N1, G*U)`, for time- or batch-major `x`.
+fn project(x: &Tensor, kernel: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
+    let (n0, n1, f) = (x.dims()[0], x.dims()[1], x.dims()[2]);
+    let mut projected = matmul(&reshape(x, &[n0 * n1, f])?, kernel)?;
     if let Some(bias) = bias {
         projected = crate::ops::add(&projected, bias)?;
     }
-    reshape(&projected, &[t, b, gates * u])
+    reshape(&projected, &[n0, n1, kernel.dims()[1]])
 }
 
 /// The forward pass's results and what its backward keeps.
@@ -325,17 +327,11 @@ fn forward(
     initial: &[Tensor],
     weights: &CellWeights,
     mask: Option<&Tensor>,
-    (t, b, u): (usize, usize, usize),
+    t: usize,
     (input_bias, recurrent_bias): (Option<Tensor>, Option<Tensor>),
 ) -> Result<Forward> {
     let xs = time_major(x, spec.go_backwards)?.contiguous()?;
-    let projected = project(
-        &xs,
-        weights.kernel,
-        input_bias.as_ref(),
-        (t, b, u),
-        spec.kind.gates(),
-    )?;
+    let projected = project(&xs, weights.kernel, input_bias.as_ref())?;
     let masks = match mask {
         Some(m) => Some(
             expand_dims(&cast(&time_major(m, spec.go_backwards)?, DType::F32)?, -1)?
