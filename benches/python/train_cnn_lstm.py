@@ -17,12 +17,12 @@ includes compilation) and peak RSS. Data are random, nothing is downloaded.
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 
 import numpy as np
+from throughput import epoch_times, summary
 
 SAMPLES = {"cnn": 6400, "lstm": 3200}
 BATCH = 64
@@ -138,25 +138,12 @@ def torch_times(model, epochs):
 
 
 def run_one(framework, model, epochs):
-    if framework == "rkeras":
-        import rkeras
-
-        times = keras_times(rkeras, model, epochs)
-    elif framework == "keras-jax":
-        os.environ["KERAS_BACKEND"] = "jax"
-        import keras
-
-        times = keras_times(keras, model, epochs)
-    else:
-        times = torch_times(model, epochs)
-    steady = sorted(times[1:])[len(times[1:]) // 2]
-    return {
-        "framework": framework,
-        "model": model,
-        "samples_per_s": SAMPLES[model] / steady,
-        "first_epoch_s": times[0],
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    times = epoch_times(
+        framework,
+        lambda keras: keras_times(keras, model, epochs),
+        lambda: torch_times(model, epochs),
+    )
+    return summary(times, SAMPLES[model], framework=framework, model=model)
 
 
 def main():

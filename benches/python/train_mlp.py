@@ -13,12 +13,12 @@ arrays, so nothing is downloaded.
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 
 import numpy as np
+from throughput import epoch_times, summary
 
 SAMPLES = 12_000
 
@@ -89,25 +89,12 @@ def torch_loop(batch_size, epochs):
 
 
 def run_one(framework, batch_size, epochs):
-    if framework == "rkeras":
-        import rkeras
-
-        times = keras_like(rkeras, batch_size, epochs)
-    elif framework == "keras-jax":
-        os.environ["KERAS_BACKEND"] = "jax"
-        import keras
-
-        times = keras_like(keras, batch_size, epochs)
-    else:
-        times = torch_loop(batch_size, epochs)
-    steady = sorted(times[1:])[len(times[1:]) // 2]
-    return {
-        "framework": framework,
-        "batch_size": batch_size,
-        "samples_per_s": SAMPLES / steady,
-        "first_epoch_s": times[0],
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    times = epoch_times(
+        framework,
+        lambda keras: keras_like(keras, batch_size, epochs),
+        lambda: torch_loop(batch_size, epochs),
+    )
+    return summary(times, SAMPLES, framework=framework, batch_size=batch_size)
 
 
 def main():

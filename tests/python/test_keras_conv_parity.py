@@ -3,11 +3,9 @@ before training, Keras loads the file and trains it, rkeras trains its own
 copy, and History, weights and predictions must agree; Keras's trained
 files load back in rkeras and predict the same."""
 
-import json
-
 import numpy as np
 import pytest
-from test_keras_round_trip import run_keras
+from keras_training_parity import check_keras_file, check_training, train_in_both
 
 import rkeras as keras
 from rkeras import layers
@@ -170,55 +168,14 @@ def dataset(model, loss):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """Trains every model in rkeras and in Keras (from rkeras's file)."""
-    tmp = tmp_path_factory.mktemp("conv_parity")
-    ours = {}
-    for name, build in MODELS.items():
-        keras.utils.set_random_seed(0)
-        model, optimizer, loss = build()
-        model.compile(optimizer, loss)
-        x, y = dataset(model, loss)
-        model.save(tmp / f"{name}.keras")
-        np.savez(tmp / f"{name}_data.npz", x=x, y=y)
-        history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
-        ours[name] = (model, x, history.history["loss"])
-    theirs = run_keras(
-        f"""
-        import json, numpy as np, keras
-        out = {{}}
-        for name in {list(MODELS)!r}:
-            model = keras.saving.load_model(name + ".keras")
-            d = np.load(name + "_data.npz")
-            h = model.fit(d["x"], d["y"], batch_size=8, epochs=3, shuffle=False, verbose=0)
-            np.savez(name + "_keras_weights.npz", *model.get_weights())
-            np.save(name + "_keras_pred.npy", model.predict(d["x"], verbose=0))
-            model.save(name + "_by_keras.keras")
-            out[name] = h.history["loss"]
-        print(json.dumps(out))
-        """,
-        tmp,
-    )
-    return tmp, ours, theirs
+    return train_in_both(tmp_path_factory.mktemp("conv_parity"), MODELS, dataset)
 
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_training_matches_keras(trained, name):
-    tmp, ours, theirs = trained
-    model, x, losses = ours[name]
-    np.testing.assert_allclose(losses, theirs[name], rtol=2e-4, atol=1e-5)
-    weights = np.load(tmp / f"{name}_keras_weights.npz")
-    for i, w in enumerate(model.get_weights()):
-        np.testing.assert_allclose(w, weights[f"arr_{i}"], rtol=1e-3, atol=2e-4, err_msg=f"w{i}")
-    pred = np.load(tmp / f"{name}_keras_pred.npy")
-    np.testing.assert_allclose(model.predict(x, verbose=0), pred, rtol=1e-3, atol=2e-4)
+    check_training(trained, name)
 
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_keras_files_load_in_rkeras(trained, name):
-    tmp, ours, _ = trained
-    _, x, _ = ours[name]
-    loaded = keras.models.load_model(tmp / f"{name}_by_keras.keras")
-    pred = np.load(tmp / f"{name}_keras_pred.npy")
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), pred, rtol=1e-5, atol=1e-5)
-    config = json.loads(loaded.to_json())
-    assert config["class_name"] in ("Sequential", "Functional")
+    check_keras_file(trained, name)
