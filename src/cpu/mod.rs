@@ -10,6 +10,7 @@ mod math;
 mod matmul;
 mod reduce;
 mod simd;
+pub mod small_matmul;
 mod window;
 
 use std::borrow::Cow;

@@ -17,21 +17,24 @@ class PlainLSTMCell(layers.LSTMCell):
     """A subclass runs the step-by-step path (it may change `call`)."""
 
 
-@pytest.mark.parametrize("batch", [3, 40])  # 40 rows run in blocks on threads
+# (batch, features, units): 40 and 37 rows run in blocks on threads; 24
+# units give whole 32-column register blocks of the step products, 5 only
+# ragged ones, and 37 rows ragged row blocks.
+@pytest.mark.parametrize("batch, features, units", [(3, 4, 5), (40, 4, 5), (37, 19, 24)])
 @pytest.mark.parametrize("mask", [False, True])
 @pytest.mark.parametrize("go_backwards", [False, True])
-def test_fused_loop_matches_the_cell_stepping(batch, mask, go_backwards):
-    x = rng.standard_normal((batch, 6, 4)).astype("float32")
+def test_fused_loop_matches_the_cell_stepping(batch, features, units, mask, go_backwards):
+    x = rng.standard_normal((batch, 6, features)).astype("float32")
     m = np.ones((batch, 6), bool)
     m[0, 4:] = False
-    fused = layers.LSTM(5, return_sequences=True, go_backwards=go_backwards)
-    stepped = layers.RNN(PlainLSTMCell(5), return_sequences=True, go_backwards=go_backwards)
+    fused = layers.LSTM(units, return_sequences=True, go_backwards=go_backwards)
+    stepped = layers.RNN(PlainLSTMCell(units), return_sequences=True, go_backwards=go_backwards)
     fused.build(x.shape)
     stepped.build(x.shape)
     stepped.set_weights(fused.get_weights())
     kwargs = {"mask": m} if mask else {}
     assert_close(stepped(x, **kwargs), fused(x, **kwargs), rtol=1e-5, atol=1e-6)
-    weight = rng.standard_normal((batch, 6, 5)).astype("float32")
+    weight = rng.standard_normal((batch, 6, units)).astype("float32")
     grads = []
     for layer in (stepped, fused):
         inputs = ops.convert_to_tensor(x)

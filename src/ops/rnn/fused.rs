@@ -1,11 +1,17 @@
 //! The host's fast path for the most common recurrence, a tanh/sigmoid
-//! LSTM without a mask: each step is one GEMM (`h @ U` added onto the
-//! step's input projection) and one fused pointwise pass, forward and
-//! backward, over plain buffers. Inputs, outputs and their gradients stay
-//! batch-major, so no sequence is ever transposed. Other cells, masks and
-//! devices take the op-by-op path in `cells.rs`; both record the same
-//! single tape node.
+//! LSTM without a mask. Each step is one product `[x_t | h] @ [W; U]`
+//! (the input projection and the recurrent term together, against weights
+//! packed once per call) and one fused pointwise pass; the backward's step
+//! is the pointwise derivative and one product with the transposed packed
+//! weights, giving the inputs' and the previous state's gradients at once.
+//! The weights' gradients are one GEMM per block over all its steps.
+//!
+//! Batch rows never interact, so blocks of rows run on separate threads
+//! from start to end, with no synchronisation between steps. Other cells,
+//! masks and devices take the op-by-op path in `cells.rs`; both record the
+//! same single tape node.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use gemm::{gemm, Parallelism};
@@ -14,25 +20,45 @@ use rayon::prelude::*;
 use super::cells::Grads;
 use super::{Activation, CellKind, Recurrence};
 use crate::cpu::lstm::{lstm_step_backward, lstm_step_forward};
-use crate::ops::{matmul, matrix_transpose, reshape, sum};
-use crate::{Device, Result, Tensor};
+use crate::cpu::small_matmul::{add_matmul, Rows};
+use crate::{Device, Element, Result, Storage, Tensor};
 
-/// What the backward of the fused LSTM keeps from the forward: per block
-/// of batch rows (run on its own thread; rows never interact), its gates
-/// and states.
+/// What the backward of the fused LSTM keeps from the forward.
 pub struct FusedLstm {
     parts: Vec<Part>,
-    recurrent_kernel: Vec<f32>,
+    /// `[kernel; recurrent_kernel]` transposed, `(4U, F + U)`: `dz` times
+    /// it is `[dx_t | dh_prev]`.
+    weights_t: Vec<f32>,
     go_backwards: bool,
-    dims: (usize, usize, usize),
+    dims: Dims,
 }
 
+#[derive(Clone, Copy)]
+struct Dims {
+    steps: usize,
+    features: usize,
+    units: usize,
+}
+
+impl Dims {
+    /// Columns of a step's product operand `[x_t | h]`.
+    fn k(self) -> usize {
+        self.features + self.units
+    }
+
+    /// Gate columns, `4U`.
+    fn gates(self) -> usize {
+        4 * self.units
+    }
+}
+
+/// One block of batch rows, run on its own thread.
 struct Part {
     rows: Range<usize>,
+    /// Each step's product operand `[x_t | h_prev]`: `(T, rows, F + U)`.
+    inputs: Vec<f32>,
     /// Activated gates per processing step, `(T, rows, 4U)`.
     gates: Vec<f32>,
-    /// `h` before each step and after the last: `(T + 1, rows, U)`.
-    hidden: Vec<f32>,
     /// `c` before each step and after the last: `(T + 1, rows, U)`.
     cells: Vec<f32>,
 }
@@ -46,8 +72,8 @@ fn input_time(go_backwards: bool, t: usize, s: usize) -> usize {
     }
 }
 
-/// Blocks of batch rows, one per thread, each big enough that its GEMMs
-/// stay efficient.
+/// Blocks of batch rows, one per thread, each big enough that its
+/// products stay efficient.
 fn row_blocks(b: usize) -> Vec<Range<usize>> {
     const MIN_ROWS: usize = 16;
     if b == 0 {
@@ -73,6 +99,24 @@ fn split_rows<'a>(
     out
 }
 
+/// The elements of a float32 host tensor in row-major order, borrowed
+/// when they already are.
+fn host_f32(t: &Tensor) -> Result<Cow<'_, [f32]>> {
+    if let (Storage::Cpu(cpu), Some(range)) = (t.storage(), t.layout().contiguous_range()) {
+        if let Some(data) = f32::slice(cpu) {
+            return Ok(Cow::Borrowed(&data[range]));
+        }
+    }
+    Ok(Cow::Owned(t.to_vec::<f32>()?))
+}
+
+/// The transpose of a row-major `(rows, cols)` matrix.
+fn transposed(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    (0..cols)
+        .flat_map(|c| (0..rows).map(move |r| m[r * cols + c]))
+        .collect()
+}
+
 /// Whether the fused path computes `spec` on these operands.
 pub fn applies(spec: &Recurrence, device: Device, masked: bool) -> bool {
     spec.kind == CellKind::Lstm
@@ -82,47 +126,9 @@ pub fn applies(spec: &Recurrence, device: Device, masked: bool) -> bool {
         && spec.recurrent_activation == Activation::Sigmoid
 }
 
-/// `dst (m, n) = [dst +] lhs (m, k) @ rhs`, `dst` and `lhs` row-major and
-/// `rhs` addressed by the given (row, column) strides.
-fn small_gemm(
-    dst: &mut [f32],
-    accumulate: bool,
-    lhs: &[f32],
-    rhs: &[f32],
-    (m, n, k): (usize, usize, usize),
-    (rhs_rs, rhs_cs): (isize, isize),
-) {
-    assert!(dst.len() >= m * n && lhs.len() >= m * k && rhs.len() >= n * k);
-    // SAFETY: `dst` holds m*n and `lhs` m*k row-major elements (checked);
-    // callers pass the strides of a k*n view of the (U, 4U) recurrent
-    // kernel or of its transpose, which stay inside `rhs`.
-    unsafe {
-        gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            lhs.as_ptr(),
-            1,
-            k as isize,
-            rhs.as_ptr(),
-            rhs_cs,
-            rhs_rs,
-            if accumulate { 1.0 } else { 0.0 },
-            1.0,
-            false,
-            false,
-            false,
-            Parallelism::None,
-        );
-    }
-}
-
-/// Runs the LSTM over `x (B, T, F)`: returns the outputs `(B, T, U)` in
-/// processing order, the final `h` and `c`, and the state `backward` needs.
+/// Runs the LSTM over `x (B, T, F)`. Returns the packed output
+/// `(B, T + 2, U)` (the sequence in processing order, then the final `h`
+/// and `c`) and the state `backward` needs.
 pub fn forward(
     x: &Tensor,
     kernel: &Tensor,
@@ -130,210 +136,252 @@ pub fn forward(
     (h0, c0): (&Tensor, &Tensor),
     recurrent_kernel: &Tensor,
     go_backwards: bool,
-) -> Result<(Tensor, Tensor, Tensor, FusedLstm)> {
-    let (b, t) = (x.dims()[0], x.dims()[1]);
+) -> Result<(Tensor, FusedLstm)> {
+    let (b, t, f) = (x.dims()[0], x.dims()[1], x.dims()[2]);
     let u = recurrent_kernel.dims()[0];
-    // Every step's input projection at once, batch-major: (B, T, 4U).
-    let projected = super::project(x, kernel, bias)?.to_vec::<f32>()?;
-    let recurrent = recurrent_kernel.to_vec::<f32>()?;
-    let (h0, c0) = (h0.to_vec::<f32>()?, c0.to_vec::<f32>()?);
+    let dims = Dims {
+        steps: t,
+        features: f,
+        units: u,
+    };
+    let mut weights = kernel.to_vec::<f32>()?;
+    weights.extend_from_slice(&host_f32(recurrent_kernel)?);
+    let bias = match bias {
+        Some(bias) => bias.to_vec::<f32>()?,
+        None => vec![0.0; dims.gates()],
+    };
+    let (x, h0, c0) = (host_f32(x)?, host_f32(h0)?, host_f32(c0)?);
     let blocks = row_blocks(b);
-    let mut sequence = vec![0.0f32; b * t * u];
-    let outputs = split_rows(&mut sequence, &blocks, t * u);
+    let mut packed = vec![0.0f32; b * (t + 2) * u];
+    let outputs = split_rows(&mut packed, &blocks, (t + 2) * u);
+    let step = Step { dims, go_backwards };
     let parts: Vec<Part> = blocks
         .par_iter()
         .zip(outputs)
         .map(|(rows, out)| {
-            let step = Step {
-                t,
-                u,
-                go_backwards,
-                recurrent: &recurrent,
+            let operands = StepOperands {
+                x: &x,
+                h0: &h0,
+                c0: &c0,
+                weights: &weights,
+                bias: &bias,
             };
-            step.forward(rows.clone(), &projected, (&h0, &c0), out)
+            step.forward(rows.clone(), operands, out)
         })
         .collect();
-    let mut h = Vec::with_capacity(b * u);
-    let mut c = Vec::with_capacity(b * u);
-    for part in &parts {
-        let last = t * part.rows.len() * u;
-        h.extend_from_slice(&part.hidden[last..]);
-        c.extend_from_slice(&part.cells[last..]);
-    }
     let saved = FusedLstm {
         parts,
-        recurrent_kernel: recurrent,
+        weights_t: transposed(&weights, dims.k(), dims.gates()),
         go_backwards,
-        dims: (t, b, u),
+        dims,
     };
-    Ok((
-        Tensor::from_vec(sequence, [b, t, u], Device::Cpu)?,
-        Tensor::from_vec(h, [b, u], Device::Cpu)?,
-        Tensor::from_vec(c, [b, u], Device::Cpu)?,
-        saved,
-    ))
+    Ok((Tensor::from_vec(packed, [b, t + 2, u], Device::Cpu)?, saved))
+}
+
+/// What every block's forward reads.
+struct StepOperands<'a> {
+    x: &'a [f32],
+    h0: &'a [f32],
+    c0: &'a [f32],
+    /// `[kernel; recurrent_kernel]`, `(F + U, 4U)`.
+    weights: &'a [f32],
+    bias: &'a [f32],
 }
 
 /// The per-block time loops.
-struct Step<'a> {
-    t: usize,
-    u: usize,
+struct Step {
+    dims: Dims,
     go_backwards: bool,
-    recurrent: &'a [f32],
 }
 
-impl Step<'_> {
-    fn forward(
-        &self,
-        rows: Range<usize>,
-        projected: &[f32],
-        (h0, c0): (&[f32], &[f32]),
-        sequence: &mut [f32],
-    ) -> Part {
-        let (t, u) = (self.t, self.u);
-        let (n, row) = (rows.len(), 4 * u);
+impl Step {
+    /// Runs this block's rows through every step, writing their rows of
+    /// the packed output `(rows, T + 2, U)`.
+    fn forward(&self, rows: Range<usize>, op: StepOperands<'_>, packed: &mut [f32]) -> Part {
+        let (t, f, u) = (self.dims.steps, self.dims.features, self.dims.units);
+        let (k, g, n) = (self.dims.k(), self.dims.gates(), rows.len());
         let state = n * u;
-        let mut part = Part {
-            gates: vec![0.0; t * n * row],
-            hidden: vec![0.0; (t + 1) * state],
-            cells: vec![0.0; (t + 1) * state],
-            rows: rows.clone(),
-        };
-        part.hidden[..state].copy_from_slice(&h0[rows.start * u..rows.end * u]);
-        part.cells[..state].copy_from_slice(&c0[rows.start * u..rows.end * u]);
+        // Filled step by step (appending, so nothing is zeroed first).
+        let mut inputs = Vec::with_capacity(t * n * k);
+        let mut gates = Vec::with_capacity(t * n * g);
+        let mut cells = Vec::with_capacity((t + 1) * state);
+        cells.extend_from_slice(&op.c0[rows.start * u..rows.end * u]);
+        let mut h = op.h0[rows.start * u..rows.end * u].to_vec();
         for s in 0..t {
             let time = input_time(self.go_backwards, t, s);
-            let z = &mut part.gates[s * n * row..(s + 1) * n * row];
-            for (i, zr) in z.chunks_exact_mut(row).enumerate() {
-                let at = ((rows.start + i) * t + time) * row;
-                zr.copy_from_slice(&projected[at..at + row]);
+            for (i, h_row) in h.chunks_exact(u).enumerate() {
+                let at = ((rows.start + i) * t + time) * f;
+                inputs.extend_from_slice(&op.x[at..at + f]);
+                inputs.extend_from_slice(h_row);
+                gates.extend_from_slice(op.bias);
             }
-            let (before, after) = part.hidden.split_at_mut((s + 1) * state);
-            let h_prev = &before[s * state..];
-            small_gemm(
-                z,
-                true,
-                h_prev,
-                self.recurrent,
-                (n, row, u),
-                (row as isize, 1),
-            );
-            let (c_before, c_after) = part.cells.split_at_mut((s + 1) * state);
-            let c = &mut c_after[..state];
-            c.copy_from_slice(&c_before[s * state..]);
-            let h = &mut after[..state];
-            lstm_step_forward(z, c, h, u);
-            for (i, hr) in h.chunks_exact(u).enumerate() {
-                sequence[(i * t + s) * u..(i * t + s + 1) * u].copy_from_slice(hr);
+            let z = &mut gates[s * n * g..];
+            let lhs = Rows {
+                data: &inputs[s * n * k..],
+                stride: k,
+            };
+            add_matmul(z, g, lhs, op.weights, (n, g, k));
+            cells.extend_from_within(s * state..(s + 1) * state);
+            lstm_step_forward(z, &mut cells[(s + 1) * state..], &mut h, u);
+            for (i, h_row) in h.chunks_exact(u).enumerate() {
+                let at = (i * (t + 2) + s) * u;
+                packed[at..at + u].copy_from_slice(h_row);
             }
         }
-        part
+        for (i, h_row) in h.chunks_exact(u).enumerate() {
+            let at = (i * (t + 2) + t) * u;
+            packed[at..at + u].copy_from_slice(h_row);
+            packed[at + u..at + 2 * u].copy_from_slice(&cells[t * state + i * u..][..u]);
+        }
+        Part {
+            rows,
+            inputs,
+            gates,
+            cells,
+        }
     }
 
-    /// Fills this block's rows of `dz (rows, T, 4U)` and `h_prev
-    /// (rows, T, U)`, batch-major in input time, and of the initial
-    /// states' gradients.
-    fn backward(&self, part: &Part, g: &[f32], out: BlockGrads<'_>) {
-        let (t, u) = (self.t, self.u);
-        let (n, row) = (part.rows.len(), 4 * u);
+    /// Backpropagates through this block's steps: fills its rows of the
+    /// inputs' and initial states' gradients and returns its share of the
+    /// gradients of `[kernel; recurrent_kernel]` and of the bias.
+    fn backward(
+        &self,
+        part: &Part,
+        grad: &[f32],
+        weights_t: &[f32],
+        out: BlockGrads<'_>,
+    ) -> (Vec<f32>, Vec<f32>) {
+        let (t, f, u) = (self.dims.steps, self.dims.features, self.dims.units);
+        let (k, g, n) = (self.dims.k(), self.dims.gates(), part.rows.len());
         let state = n * u;
         let packed_row = |i: usize, s: usize| {
             let at = ((part.rows.start + i) * (t + 2) + s) * u;
-            &g[at..at + u]
+            &grad[at..at + u]
         };
         for i in 0..n {
             out.dh[i * u..(i + 1) * u].copy_from_slice(packed_row(i, t));
             out.dc[i * u..(i + 1) * u].copy_from_slice(packed_row(i, t + 1));
         }
+        let mut dz = vec![0.0f32; t * n * g];
         let mut dh_out = vec![0.0f32; state];
-        let mut dz_step = vec![0.0f32; n * row];
+        let mut dxh = vec![0.0f32; n * k];
         for s in (0..t).rev() {
             let time = input_time(self.go_backwards, t, s);
-            for i in 0..n {
-                let from_output = packed_row(i, s);
-                let dst = &mut dh_out[i * u..(i + 1) * u];
-                for ((d, &carried), &o) in dst.iter_mut().zip(&out.dh[i * u..]).zip(from_output) {
-                    *d = carried + o;
+            for (i, d) in dh_out.chunks_exact_mut(u).enumerate() {
+                let carried = &out.dh[i * u..(i + 1) * u];
+                for ((d, &c), &o) in d.iter_mut().zip(carried).zip(packed_row(i, s)) {
+                    *d = c + o;
                 }
             }
+            let dz_step = &mut dz[s * n * g..(s + 1) * n * g];
             lstm_step_backward(
-                &part.gates[s * n * row..(s + 1) * n * row],
+                &part.gates[s * n * g..(s + 1) * n * g],
                 &part.cells[s * state..(s + 1) * state],
                 &part.cells[(s + 1) * state..(s + 2) * state],
                 &dh_out,
                 out.dc,
-                &mut dz_step,
+                dz_step,
                 u,
             );
-            // dh_prev = dz @ U^T, reading U (U, 4U) with swapped strides.
-            small_gemm(
-                out.dh,
-                false,
-                &dz_step,
-                self.recurrent,
-                (n, u, row),
-                (1, row as isize),
-            );
-            for i in 0..n {
-                let at = i * t + time;
-                out.dz[at * row..(at + 1) * row].copy_from_slice(&dz_step[i * row..(i + 1) * row]);
-                out.h_prev[at * u..(at + 1) * u]
-                    .copy_from_slice(&part.hidden[s * state + i * u..s * state + (i + 1) * u]);
+            dxh.fill(0.0);
+            let lhs = Rows {
+                data: dz_step,
+                stride: g,
+            };
+            add_matmul(&mut dxh, k, lhs, weights_t, (n, k, g));
+            for (i, row) in dxh.chunks_exact(k).enumerate() {
+                let at = (i * t + time) * f;
+                out.dx[at..at + f].copy_from_slice(&row[..f]);
+                out.dh[i * u..(i + 1) * u].copy_from_slice(&row[f..]);
             }
         }
+        let mut d_weights = vec![0.0f32; k * g];
+        // SAFETY: `d_weights` is (K, 4U) row-major; the left operand is
+        // `inputs` (T*rows, K) read transposed and the right `dz`
+        // (T*rows, 4U), both row-major and exactly that long.
+        unsafe {
+            gemm(
+                k,
+                g,
+                t * n,
+                d_weights.as_mut_ptr(),
+                1,
+                g as isize,
+                false,
+                part.inputs.as_ptr(),
+                k as isize,
+                1,
+                dz.as_ptr(),
+                1,
+                g as isize,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                Parallelism::None,
+            );
+        }
+        let mut d_bias = vec![0.0f32; g];
+        for row in dz.chunks_exact(g) {
+            for (d, &v) in d_bias.iter_mut().zip(row) {
+                *d += v;
+            }
+        }
+        (d_weights, d_bias)
     }
 }
 
-/// One block's share of the backward's outputs.
+/// One block's rows of the backward's outputs.
 struct BlockGrads<'a> {
-    dz: &'a mut [f32],
-    h_prev: &'a mut [f32],
+    dx: &'a mut [f32],
     dh: &'a mut [f32],
     dc: &'a mut [f32],
 }
 
-/// Backpropagation through time. `g` is the gradient of the packed output
-/// `(B, T + 2, U)`: the sequence, then the final `h` and `c`.
-pub fn backward(saved: &FusedLstm, g: &Tensor, x: &Tensor, kernel: &Tensor) -> Result<Grads> {
-    let (t, b, u) = saved.dims;
-    let (row, f) = (4 * u, x.dims()[2]);
-    let g = g.to_vec::<f32>()?;
+/// Backpropagation through time. `grad` is the gradient of the packed
+/// output `(B, T + 2, U)`: the sequence, then the final `h` and `c`.
+pub fn backward(saved: &FusedLstm, grad: &Tensor) -> Result<Grads> {
+    let dims = saved.dims;
+    let (t, f, u) = (dims.steps, dims.features, dims.units);
+    let g = dims.gates();
+    let b = saved.parts.last().map_or(0, |p| p.rows.end);
+    let grad = host_f32(grad)?;
     let blocks: Vec<Range<usize>> = saved.parts.iter().map(|p| p.rows.clone()).collect();
-    let mut dz = vec![0.0f32; b * t * row];
-    let mut h_prev = vec![0.0f32; b * t * u];
+    let mut dx = vec![0.0f32; b * t * f];
     let mut dh = vec![0.0f32; b * u];
     let mut dc = vec![0.0f32; b * u];
-    let step = Step {
-        t,
-        u,
-        go_backwards: saved.go_backwards,
-        recurrent: &saved.recurrent_kernel,
-    };
-    let outs = split_rows(&mut dz, &blocks, t * row)
+    let outs: Vec<BlockGrads> = split_rows(&mut dx, &blocks, t * f)
         .into_iter()
-        .zip(split_rows(&mut h_prev, &blocks, t * u))
-        .zip(
-            split_rows(&mut dh, &blocks, u)
-                .into_iter()
-                .zip(split_rows(&mut dc, &blocks, u)),
-        )
-        .map(|((dz, h_prev), (dh, dc))| BlockGrads { dz, h_prev, dh, dc });
-    saved
+        .zip(split_rows(&mut dh, &blocks, u))
+        .zip(split_rows(&mut dc, &blocks, u))
+        .map(|((dx, dh), dc)| BlockGrads { dx, dh, dc })
+        .collect();
+    let step = Step {
+        dims,
+        go_backwards: saved.go_backwards,
+    };
+    let shares: Vec<(Vec<f32>, Vec<f32>)> = saved
         .parts
         .par_iter()
-        .zip(outs.collect::<Vec<_>>())
-        .for_each(|(part, out)| step.backward(part, &g, out));
-    let dz = Tensor::from_vec(dz, [b * t, row], Device::Cpu)?;
-    let h_prev = Tensor::from_vec(h_prev, [b * t, u], Device::Cpu)?;
-    let xs = reshape(x, &[b * t, f])?;
+        .zip(outs)
+        .map(|(part, out)| step.backward(part, &grad, &saved.weights_t, out))
+        .collect();
+    let mut d_weights = vec![0.0f32; dims.k() * g];
+    let mut d_bias = vec![0.0f32; g];
+    for (w, bias) in &shares {
+        d_weights.iter_mut().zip(w).for_each(|(d, v)| *d += v);
+        d_bias.iter_mut().zip(bias).for_each(|(d, v)| *d += v);
+    }
+    let d_recurrent = d_weights.split_off(f * g);
     Ok(Grads {
-        inputs: reshape(&matmul(&dz, &matrix_transpose(kernel)?)?, &[b, t, f])?,
+        inputs: Tensor::from_vec(dx, [b, t, f], Device::Cpu)?,
         initial_states: vec![
             Tensor::from_vec(dh, [b, u], Device::Cpu)?,
             Tensor::from_vec(dc, [b, u], Device::Cpu)?,
         ],
-        kernel: matmul(&matrix_transpose(&xs)?, &dz)?,
-        recurrent_kernel: matmul(&matrix_transpose(&h_prev)?, &dz)?,
-        bias: sum(&dz, Some(&[0]), false)?,
+        kernel: Tensor::from_vec(d_weights, [f, g], Device::Cpu)?,
+        recurrent_kernel: Tensor::from_vec(d_recurrent, [u, g], Device::Cpu)?,
+        bias: Tensor::from_vec(d_bias, [g], Device::Cpu)?,
     })
 }

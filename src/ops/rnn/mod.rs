@@ -198,7 +198,7 @@ pub fn recurrence(
     };
     let (packed, backward): (Tensor, Backward) = if fused::applies(spec, x.device(), mask.is_some())
     {
-        let (sequence, h, c, saved) = without_recording(|| {
+        let (packed, saved) = without_recording(|| {
             fused::forward(
                 &x,
                 weights.kernel,
@@ -208,14 +208,7 @@ pub fn recurrence(
                 spec.go_backwards,
             )
         })?;
-        let packed = concatenate(&[sequence, expand_dims(&h, 1)?, expand_dims(&c, 1)?], 1)?;
-        (
-            packed,
-            Backward::Fused {
-                saved,
-                x: x.clone(),
-            },
-        )
+        (packed, Backward::Fused(saved))
     } else {
         let Forward {
             sequence,
@@ -258,7 +251,7 @@ pub fn recurrence(
         let has_bias = weights.bias.is_some();
         Box::new(move |g, _| {
             let grads = match &backward {
-                Backward::Fused { saved, x } => fused::backward(saved, g, x, &kernel)?,
+                Backward::Fused(saved) => fused::backward(saved, g)?,
                 Backward::Ops { saved, xs, masks } => cells::backward(
                     &spec,
                     g,
@@ -293,10 +286,7 @@ enum Backward {
         xs: Tensor,
         masks: Option<Tensor>,
     },
-    Fused {
-        saved: fused::FusedLstm,
-        x: Tensor,
-    },
+    Fused(fused::FusedLstm),
 }
 
 /// Every step's input projection `x @ kernel (+ bias)` in one matmul:
