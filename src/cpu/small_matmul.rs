@@ -86,9 +86,7 @@ fn block<const R: usize>(
         a.copy_from_slice(&dst[at..at + COLS]);
     }
     for p in 0..k {
-        let b: &[f32; COLS] = rhs[p * n + c0..p * n + c0 + COLS]
-            .try_into()
-            .expect("COLS elements");
+        let b = &rhs[p * n + c0..p * n + c0 + COLS];
         for (i, a) in acc.iter_mut().enumerate() {
             let x = lhs.data[(r0 + i) * lhs.stride + p];
             for (v, &w) in a.iter_mut().zip(b) {

@@ -19,8 +19,10 @@ use rayon::prelude::*;
 
 use super::cells::Grads;
 use super::{Activation, CellKind, Recurrence};
+use crate::cpu::elements;
 use crate::cpu::lstm::{lstm_step_backward, lstm_step_forward};
 use crate::cpu::small_matmul::{add_matmul, Rows};
+use crate::ops::{concatenate, matrix_transpose};
 use crate::{Device, Element, Result, Storage, Tensor};
 
 /// What the backward of the fused LSTM keeps from the forward.
@@ -102,19 +104,13 @@ fn split_rows<'a>(
 /// The elements of a float32 host tensor in row-major order, borrowed
 /// when they already are.
 fn host_f32(t: &Tensor) -> Result<Cow<'_, [f32]>> {
-    if let (Storage::Cpu(cpu), Some(range)) = (t.storage(), t.layout().contiguous_range()) {
-        if let Some(data) = f32::slice(cpu) {
-            return Ok(Cow::Borrowed(&data[range]));
-        }
+    match t.storage() {
+        Storage::Cpu(cpu) => match f32::slice(cpu) {
+            Some(data) => Ok(elements(data, t.layout())),
+            None => Ok(Cow::Owned(t.to_vec::<f32>()?)),
+        },
+        _ => Ok(Cow::Owned(t.to_vec::<f32>()?)),
     }
-    Ok(Cow::Owned(t.to_vec::<f32>()?))
-}
-
-/// The transpose of a row-major `(rows, cols)` matrix.
-fn transposed(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    (0..cols)
-        .flat_map(|c| (0..rows).map(move |r| m[r * cols + c]))
-        .collect()
 }
 
 /// Whether the fused path computes `spec` on these operands.
@@ -144,8 +140,9 @@ pub fn forward(
         features: f,
         units: u,
     };
-    let mut weights = kernel.to_vec::<f32>()?;
-    weights.extend_from_slice(&host_f32(recurrent_kernel)?);
+    // One operand for both products of a step: `[kernel; recurrent_kernel]`.
+    let packed_weights = concatenate(&[kernel.clone(), recurrent_kernel.clone()], 0)?;
+    let weights = host_f32(&packed_weights)?;
     let bias = match bias {
         Some(bias) => bias.to_vec::<f32>()?,
         None => vec![0.0; dims.gates()],
@@ -171,7 +168,7 @@ pub fn forward(
         .collect();
     let saved = FusedLstm {
         parts,
-        weights_t: transposed(&weights, dims.k(), dims.gates()),
+        weights_t: matrix_transpose(&packed_weights)?.to_vec::<f32>()?,
         go_backwards,
         dims,
     };
