@@ -7,21 +7,26 @@ use multiversion::multiversion;
 
 use super::math::{sigmoid, tanh};
 
-/// Activates the gates of `z` `(B, 4U)` in place (input, forget and output
-/// through a sigmoid, the candidate through tanh), then updates the cell
-/// state `c` and writes the output `h` `(B, U)`.
+/// Adds `bias` `(4U,)` to the gates' pre-activations `z` `(B, 4U)` and
+/// activates them in place (input, forget and output through a sigmoid,
+/// the candidate through tanh), then updates the cell state `c` and writes
+/// the output `h` `(B, U)`.
 #[multiversion(targets(
     "x86_64+avx512f+avx512bw+avx512vl+avx512dq+avx2+fma+avx",
     "x86_64+avx2+fma+avx",
     "aarch64+neon"
 ))]
-pub fn lstm_step_forward(z: &mut [f32], c: &mut [f32], h: &mut [f32], units: usize) {
+pub fn lstm_step_forward(z: &mut [f32], bias: &[f32], c: &mut [f32], h: &mut [f32], units: usize) {
     let u = units;
+    let bias = &bias[..4 * u];
     for ((zr, cr), hr) in z
         .chunks_exact_mut(4 * u)
         .zip(c.chunks_exact_mut(u))
         .zip(h.chunks_exact_mut(u))
     {
+        for (v, &b) in zr.iter_mut().zip(bias) {
+            *v += b;
+        }
         // Activate each gate as one contiguous run (these loops vectorize;
         // one loop over all four streams did not).
         let (ifg, zo) = zr.split_at_mut(3 * u);

@@ -1,19 +1,68 @@
-//! `dst += lhs @ rhs` for products with few rows and an `rhs` that stays
-//! the same across many calls: a recurrence step multiplies its batch
-//! block (tens of rows) by the same packed weights every time step. A
-//! general GEMM repacks `rhs` on every call; here `rhs` is read as the
-//! caller packed it once (row-major, contiguous), and each block of
-//! `ROWS` x `COLS` outputs stays in registers for the whole reduction.
+//! `dst = lhs @ rhs` for products with few rows and an `rhs`
+//! that stays the same across many calls: a recurrence step multiplies its
+//! batch block (tens of rows) by the same weights every time step. A
+//! general GEMM repacks `rhs` on every call; here the caller packs it once
+//! (`PackedRhs`) into column strips, each block of outputs stays in
+//! registers for the whole reduction, and the inner loop reads both
+//! operands through fixed-size arrays, with no index arithmetic or bounds
+//! checks between its FMAs.
 
 use multiversion::multiversion;
+use multiversion::target::selected_target;
 
-/// Output rows per register block: each `rhs` load feeds this many FMAs.
-const ROWS: usize = 4;
-/// Output columns per register block: two AVX-512 (four AVX2) registers
-/// per row, so a 4x32 block holds 8 independent accumulator chains.
+/// Output columns per register block and per packed strip: two AVX-512
+/// registers per output row.
 const COLS: usize = 32;
 
-/// Row-major operands of `add_matmul`: `data[i * stride + j]` is element
+/// `rhs (k, n)` repacked for `matmul`: strip `s` holds columns
+/// `s * COLS ..` as a contiguous `(k, COLS)` row-major block, the last
+/// strip padded with zeros.
+pub struct PackedRhs {
+    k: usize,
+    n: usize,
+    strips: Vec<[f32; COLS]>,
+}
+
+impl PackedRhs {
+    /// Packs the row-major `(k, n)` matrix `rhs`.
+    ///
+    /// # Panics
+    /// If `rhs` is shorter than `k * n`.
+    pub fn new(rhs: &[f32], (k, n): (usize, usize)) -> Self {
+        assert!(rhs.len() >= k * n, "rhs shorter than {k} x {n}");
+        Self::from_fn((k, n), |p, j| rhs[p * n + j])
+    }
+
+    /// Packs the transpose of the row-major `(n, k)` matrix `m`, i.e. the
+    /// `(k, n)` right operand `m^T`.
+    ///
+    /// # Panics
+    /// If `m` is shorter than `n * k`.
+    pub fn transposed(m: &[f32], (k, n): (usize, usize)) -> Self {
+        assert!(m.len() >= k * n, "matrix shorter than {n} x {k}");
+        Self::from_fn((k, n), |p, j| m[j * k + p])
+    }
+
+    fn from_fn((k, n): (usize, usize), at: impl Fn(usize, usize) -> f32) -> Self {
+        let mut strips = vec![[0.0; COLS]; n.div_ceil(COLS) * k];
+        for (index, row) in strips.iter_mut().enumerate() {
+            let (strip, p) = (index / k, index % k);
+            let first = strip * COLS;
+            for (c, v) in row.iter_mut().enumerate().take(n - first) {
+                *v = at(p, first + c);
+            }
+        }
+        Self { k, n, strips }
+    }
+
+    /// The strip holding columns `s * COLS ..`, one array per reduction
+    /// index.
+    fn strip(&self, s: usize) -> &[[f32; COLS]] {
+        &self.strips[s * self.k..(s + 1) * self.k]
+    }
+}
+
+/// Row-major operands of `matmul`: `data[i * stride + j]` is element
 /// `(i, j)`.
 #[derive(Clone, Copy)]
 pub struct Rows<'a> {
@@ -21,83 +70,118 @@ pub struct Rows<'a> {
     pub stride: usize,
 }
 
-/// `dst (m, n) += lhs (m, k) @ rhs (k, n)`, with `dst` and `lhs` addressed
-/// by their row strides and `rhs` contiguous and row-major.
+/// `dst (m, n) = lhs (m, k) @ rhs (k, n)`, with `dst` and `lhs`
+/// addressed by their row strides. `dst`'s old values are never read, and
+/// elements between its rows are left alone.
 ///
 /// # Panics
-/// If an operand is shorter than its dimensions and strides require.
+/// If `dst` or `lhs` is shorter than `m` rows of its stride require.
 #[multiversion(targets(
     "x86_64+avx512f+avx512bw+avx512vl+avx512dq+avx2+fma+avx",
     "x86_64+avx2+fma+avx",
     "aarch64+neon"
 ))]
-pub fn add_matmul<'a>(
+pub fn matmul<'a>(dst: &mut [f32], dst_stride: usize, lhs: Rows<'a>, rhs: &PackedRhs, m: usize) {
+    // With 32 vector registers a block of 6 rows keeps 12 accumulators
+    // (enough independent FMA chains for two FMA ports) beside the `rhs`
+    // loads; 8 rows would fit too, but LLVM then stops unrolling the
+    // inner loop and the kernel runs 3x slower. With 16 AVX2 registers
+    // 2 rows fit without spilling.
+    if selected_target!().supports_feature_str("avx512f") {
+        blocks::<6>(dst, dst_stride, lhs, rhs, m);
+    } else {
+        blocks::<2>(dst, dst_stride, lhs, rhs, m);
+    }
+}
+
+/// `matmul` in blocks of `R` rows; a last partial block is computed with
+/// zero rows (at full speed rather than one slow row at a time) and only
+/// its real rows are written.
+#[inline(always)]
+fn blocks<const R: usize>(
     dst: &mut [f32],
     dst_stride: usize,
-    lhs: Rows<'a>,
-    rhs: &[f32],
-    (m, n, k): (usize, usize, usize),
+    lhs: Rows<'_>,
+    rhs: &PackedRhs,
+    m: usize,
 ) {
+    let (k, n) = (rhs.k, rhs.n);
     if m == 0 || n == 0 {
         return;
     }
     assert!(dst_stride >= n && dst.len() >= (m - 1) * dst_stride + n);
     assert!(k == 0 || (lhs.stride >= k && lhs.data.len() >= (m - 1) * lhs.stride + k));
-    assert!(rhs.len() >= k * n);
-    let full_rows = m - m % ROWS;
-    let full_cols = n - n % COLS;
-    for c0 in (0..full_cols).step_by(COLS) {
-        for r0 in (0..full_rows).step_by(ROWS) {
-            block::<ROWS>(dst, dst_stride, lhs, rhs, (n, k), (r0, c0));
-        }
-        for r0 in full_rows..m {
-            block::<1>(dst, dst_stride, lhs, rhs, (n, k), (r0, c0));
+    // `lhs` packed in blocks of `R` rows, each transposed so a reduction
+    // index is one array; a column strip of `rhs` then stays in L1 while
+    // every row block passes over it.
+    let row_blocks = m.div_ceil(R);
+    let mut packed_lhs = vec![[0.0f32; R]; row_blocks * k];
+    for (r, row) in (0..m).map(|r| (r, &lhs.data[r * lhs.stride..][..k])) {
+        let block = &mut packed_lhs[(r / R) * k..][..k];
+        for (a, &x) in block.iter_mut().zip(row) {
+            a[r % R] = x;
         }
     }
-    if full_cols < n {
-        for r in 0..m {
-            let d = &mut dst[r * dst_stride + full_cols..r * dst_stride + n];
-            for p in 0..k {
-                let a = lhs.data[r * lhs.stride + p];
-                for (x, &b) in d.iter_mut().zip(&rhs[p * n + full_cols..(p + 1) * n]) {
-                    *x = a.mul_add(b, *x);
-                }
-            }
+    let mut tile = Box::new([[0.0f32; COLS]; R]);
+    for s in 0..n.div_ceil(COLS) {
+        let c0 = s * COLS;
+        for rb in 0..row_blocks {
+            let r0 = rb * R;
+            let block = Block {
+                rows: R.min(m - r0),
+                cols: COLS.min(n - c0),
+                at: r0 * dst_stride + c0,
+                stride: dst_stride,
+            };
+            block.run(dst, &mut tile, &packed_lhs[rb * k..][..k], rhs.strip(s));
         }
     }
 }
 
-/// One `R x COLS` block of outputs at `(r0, c0)`, accumulated over all of
-/// `k` in registers. Inlined into each instruction-set clone above, so
-/// `mul_add` becomes an FMA instruction there (and a libm call only in
-/// the portable fallback).
-#[inline(always)]
-fn block<const R: usize>(
-    dst: &mut [f32],
-    dst_stride: usize,
-    lhs: Rows<'_>,
-    rhs: &[f32],
-    (n, k): (usize, usize),
-    (r0, c0): (usize, usize),
-) {
-    let mut acc = [[0.0f32; COLS]; R];
-    for (i, a) in acc.iter_mut().enumerate() {
-        let at = (r0 + i) * dst_stride + c0;
-        a.copy_from_slice(&dst[at..at + COLS]);
+/// Where one `rows x cols` block of outputs lies in `dst`.
+struct Block {
+    rows: usize,
+    cols: usize,
+    at: usize,
+    stride: usize,
+}
+
+impl Block {
+    /// Computes the block over the whole reduction into `tile`, then
+    /// copies its real rows and columns to `dst`.
+    #[inline(always)]
+    fn run<const R: usize>(
+        &self,
+        dst: &mut [f32],
+        tile: &mut [[f32; COLS]; R],
+        lhs: &[[f32; R]],
+        rhs: &[[f32; COLS]],
+    ) {
+        product(lhs, rhs, tile);
+        for (i, a) in tile.iter().take(self.rows).enumerate() {
+            let at = self.at + i * self.stride;
+            dst[at..at + self.cols].copy_from_slice(&a[..self.cols]);
+        }
     }
-    for p in 0..k {
-        let b = &rhs[p * n + c0..p * n + c0 + COLS];
-        for (i, a) in acc.iter_mut().enumerate() {
-            let x = lhs.data[(r0 + i) * lhs.stride + p];
-            for (v, &w) in a.iter_mut().zip(b) {
+}
+
+/// `out = lhs @ rhs` for one block. The accumulators are a local touched
+/// only at fixed indices, so LLVM keeps them in registers; `out` lives on
+/// the heap, so the ragged copy-out above cannot merge with them and push
+/// them back to memory. Inlined into each instruction-set clone of
+/// `matmul`, `mul_add` becomes an FMA instruction there (and a libm call
+/// only in the portable fallback).
+#[inline(always)]
+fn product<const R: usize>(lhs: &[[f32; R]], rhs: &[[f32; COLS]], out: &mut [[f32; COLS]; R]) {
+    let mut acc = [[0.0f32; COLS]; R];
+    for (a, b) in lhs.iter().zip(rhs) {
+        for (acc_row, &x) in acc.iter_mut().zip(a) {
+            for (v, &w) in acc_row.iter_mut().zip(b) {
                 *v = x.mul_add(w, *v);
             }
         }
     }
-    for (i, a) in acc.iter().enumerate() {
-        let at = (r0 + i) * dst_stride + c0;
-        dst[at..at + COLS].copy_from_slice(a);
-    }
+    *out = acc;
 }
 
 #[cfg(test)]
@@ -131,56 +215,73 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn matches_a_naive_product_on_full_and_ragged_blocks() {
-        // Full blocks only, ragged rows, ragged columns, both, and k = 0.
-        for (m, n, k) in [
-            (8, 64, 16),
-            (7, 64, 5),
-            (4, 45, 9),
-            (33, 148, 37),
-            (3, 3, 0),
-            (1, 1, 1),
-        ] {
-            let (ds, ls) = (n + 3, k + 2);
-            let lhs = values(m * ls, 1);
-            let rhs = values(k * n, 2);
-            let mut got = values(m * ds, 3);
-            let mut want = got.clone();
-            add_matmul(
-                &mut got,
-                ds,
-                Rows {
-                    data: &lhs,
-                    stride: ls,
-                },
-                &rhs,
-                (m, n, k),
-            );
-            naive(&mut want, ds, &lhs, ls, &rhs, (m, n, k));
-            for (g, w) in got.iter().zip(&want) {
-                assert!(
-                    (g - w).abs() <= 1e-4 * (1.0 + w.abs()),
-                    "{m}x{n}x{k}: {g} vs {w}"
-                );
+    /// `dst` filled with NaN except where the product goes, so a read of
+    /// the old values or a write between rows shows.
+    fn check(
+        lhs: &[f32],
+        ls: usize,
+        rhs: &[f32],
+        packed: &PackedRhs,
+        (m, n, k): (usize, usize, usize),
+    ) {
+        let ds = n + 3;
+        let mut got = vec![f32::NAN; m * ds];
+        let mut want = vec![0.0; m * ds];
+        let lhs_rows = Rows {
+            data: lhs,
+            stride: ls,
+        };
+        matmul(&mut got, ds, lhs_rows, packed, m);
+        naive(&mut want, ds, lhs, ls, rhs, (m, n, k));
+        for i in 0..m {
+            for j in 0..ds {
+                let (g, w) = (got[i * ds + j], want[i * ds + j]);
+                if j < n {
+                    assert!(
+                        (g - w).abs() <= 1e-4 * (1.0 + w.abs()),
+                        "{m}x{n}x{k} ({i}, {j}): {g} vs {w}"
+                    );
+                } else {
+                    assert!(g.is_nan(), "{m}x{n}x{k}: wrote ({i}, {j}) between rows");
+                }
             }
         }
     }
 
+    // Full blocks only, ragged rows, ragged columns, both, and k = 0.
+    const CASES: [(usize, usize, usize); 7] = [
+        (12, 64, 16),
+        (32, 256, 128),
+        (7, 64, 5),
+        (4, 45, 9),
+        (33, 148, 37),
+        (3, 3, 0),
+        (1, 1, 1),
+    ];
+
     #[test]
-    fn leaves_elements_between_rows_alone() {
-        let mut dst = vec![7.0f32; 2 * 40];
-        add_matmul(
-            &mut dst,
-            40,
-            Rows {
-                data: &[1.0, 1.0],
-                stride: 1,
-            },
-            &[1.0; 32],
-            (2, 32, 1),
-        );
-        assert!(dst[..32].iter().all(|&v| v == 8.0) && dst[32..40].iter().all(|&v| v == 7.0));
-        assert!(dst[40..72].iter().all(|&v| v == 8.0) && dst[72..].iter().all(|&v| v == 7.0));
+    fn matches_a_naive_product_on_full_and_ragged_blocks() {
+        for (m, n, k) in CASES {
+            let ls = k + 2;
+            let lhs = values(m * ls, 1);
+            let rhs = values(k * n, 2);
+            check(&lhs, ls, &rhs, &PackedRhs::new(&rhs, (k, n)), (m, n, k));
+        }
+    }
+
+    #[test]
+    fn packs_a_transposed_operand() {
+        for (m, n, k) in CASES {
+            let lhs = values(m * k, 4);
+            let m_t = values(n * k, 5);
+            let rhs: Vec<f32> = (0..k * n).map(|i| m_t[(i % n) * k + i / n]).collect();
+            check(
+                &lhs,
+                k,
+                &rhs,
+                &PackedRhs::transposed(&m_t, (k, n)),
+                (m, n, k),
+            );
+        }
     }
 }

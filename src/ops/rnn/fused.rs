@@ -21,8 +21,8 @@ use super::cells::Grads;
 use super::{Activation, CellKind, Recurrence};
 use crate::cpu::elements;
 use crate::cpu::lstm::{lstm_step_backward, lstm_step_forward};
-use crate::cpu::small_matmul::{add_matmul, Rows};
-use crate::ops::{concatenate, matrix_transpose};
+use crate::cpu::small_matmul::{matmul, PackedRhs, Rows};
+use crate::ops::concatenate;
 use crate::{Device, Element, Result, Storage, Tensor};
 
 /// What the backward of the fused LSTM keeps from the forward.
@@ -30,7 +30,7 @@ pub struct FusedLstm {
     parts: Vec<Part>,
     /// `[kernel; recurrent_kernel]` transposed, `(4U, F + U)`: `dz` times
     /// it is `[dx_t | dh_prev]`.
-    weights_t: Vec<f32>,
+    weights_t: PackedRhs,
     go_backwards: bool,
     dims: Dims,
 }
@@ -141,8 +141,9 @@ pub fn forward(
         units: u,
     };
     // One operand for both products of a step: `[kernel; recurrent_kernel]`.
-    let packed_weights = concatenate(&[kernel.clone(), recurrent_kernel.clone()], 0)?;
-    let weights = host_f32(&packed_weights)?;
+    let stacked = concatenate(&[kernel.clone(), recurrent_kernel.clone()], 0)?;
+    let stacked = host_f32(&stacked)?;
+    let weights = PackedRhs::new(&stacked, (dims.k(), dims.gates()));
     let bias = match bias {
         Some(bias) => bias.to_vec::<f32>()?,
         None => vec![0.0; dims.gates()],
@@ -168,7 +169,7 @@ pub fn forward(
         .collect();
     let saved = FusedLstm {
         parts,
-        weights_t: matrix_transpose(&packed_weights)?.to_vec::<f32>()?,
+        weights_t: PackedRhs::transposed(&stacked, (dims.gates(), dims.k())),
         go_backwards,
         dims,
     };
@@ -181,7 +182,7 @@ struct StepOperands<'a> {
     h0: &'a [f32],
     c0: &'a [f32],
     /// `[kernel; recurrent_kernel]`, `(F + U, 4U)`.
-    weights: &'a [f32],
+    weights: &'a PackedRhs,
     bias: &'a [f32],
 }
 
@@ -198,9 +199,10 @@ impl Step {
         let (t, f, u) = (self.dims.steps, self.dims.features, self.dims.units);
         let (k, g, n) = (self.dims.k(), self.dims.gates(), rows.len());
         let state = n * u;
-        // Filled step by step (appending, so nothing is zeroed first).
+        // `inputs` and `cells` are filled step by step (appending, so
+        // nothing is zeroed first); each step's product overwrites its gates.
         let mut inputs = Vec::with_capacity(t * n * k);
-        let mut gates = Vec::with_capacity(t * n * g);
+        let mut gates = vec![0.0; t * n * g];
         let mut cells = Vec::with_capacity((t + 1) * state);
         cells.extend_from_slice(&op.c0[rows.start * u..rows.end * u]);
         let mut h = op.h0[rows.start * u..rows.end * u].to_vec();
@@ -210,16 +212,15 @@ impl Step {
                 let at = ((rows.start + i) * t + time) * f;
                 inputs.extend_from_slice(&op.x[at..at + f]);
                 inputs.extend_from_slice(h_row);
-                gates.extend_from_slice(op.bias);
             }
-            let z = &mut gates[s * n * g..];
+            let z = &mut gates[s * n * g..(s + 1) * n * g];
             let lhs = Rows {
                 data: &inputs[s * n * k..],
                 stride: k,
             };
-            add_matmul(z, g, lhs, op.weights, (n, g, k));
+            matmul(z, g, lhs, op.weights, n);
             cells.extend_from_within(s * state..(s + 1) * state);
-            lstm_step_forward(z, &mut cells[(s + 1) * state..], &mut h, u);
+            lstm_step_forward(z, op.bias, &mut cells[(s + 1) * state..], &mut h, u);
             for (i, h_row) in h.chunks_exact(u).enumerate() {
                 let at = (i * (t + 2) + s) * u;
                 packed[at..at + u].copy_from_slice(h_row);
@@ -245,7 +246,7 @@ impl Step {
         &self,
         part: &Part,
         grad: &[f32],
-        weights_t: &[f32],
+        weights_t: &PackedRhs,
         out: BlockGrads<'_>,
     ) -> (Vec<f32>, Vec<f32>) {
         let (t, f, u) = (self.dims.steps, self.dims.features, self.dims.units);
@@ -280,12 +281,11 @@ impl Step {
                 dz_step,
                 u,
             );
-            dxh.fill(0.0);
             let lhs = Rows {
                 data: dz_step,
                 stride: g,
             };
-            add_matmul(&mut dxh, k, lhs, weights_t, (n, k, g));
+            matmul(&mut dxh, k, lhs, weights_t, n);
             for (i, row) in dxh.chunks_exact(k).enumerate() {
                 let at = (i * t + time) * f;
                 out.dx[at..at + f].copy_from_slice(&row[..f]);
