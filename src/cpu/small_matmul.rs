@@ -8,7 +8,6 @@
 //! checks between its FMAs.
 
 use multiversion::multiversion;
-use multiversion::target::selected_target;
 
 /// Output columns per register block and per packed strip: two AVX-512
 /// registers per output row.
@@ -76,22 +75,21 @@ pub struct Rows<'a> {
 ///
 /// # Panics
 /// If `dst` or `lhs` is shorter than `m` rows of its stride require.
-#[multiversion(targets(
-    "x86_64+avx512f+avx512bw+avx512vl+avx512dq+avx2+fma+avx",
-    "x86_64+avx2+fma+avx",
-    "aarch64+neon"
-))]
-pub fn matmul<'a>(dst: &mut [f32], dst_stride: usize, lhs: Rows<'a>, rhs: &PackedRhs, m: usize) {
-    // With 32 vector registers a block of 6 rows keeps 12 accumulators
-    // (enough independent FMA chains for two FMA ports) beside the `rhs`
-    // loads; 8 rows would fit too, but LLVM then stops unrolling the
-    // inner loop and the kernel runs 3x slower. With 16 AVX2 registers
-    // 2 rows fit without spilling.
-    if selected_target!().supports_feature_str("avx512f") {
-        blocks::<6>(dst, dst_stride, lhs, rhs, m);
-    } else {
-        blocks::<2>(dst, dst_stride, lhs, rhs, m);
+pub fn matmul(dst: &mut [f32], dst_stride: usize, lhs: Rows<'_>, rhs: &PackedRhs, m: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU has AVX-512F, checked just above.
+        let kernel = |a: &_, b: &_, out: &mut _| unsafe { avx512::product(a, b, out) };
+        return blocks::<{ avx512::ROWS }>(dst, dst_stride, lhs, rhs, m, kernel);
     }
+    portable(dst, dst_stride, lhs, rhs, m);
+}
+
+/// `matmul` without hand-written intrinsics: with 16 vector registers
+/// (AVX2, NEON) a block of 2 rows keeps its accumulators in registers.
+#[multiversion(targets("x86_64+avx2+fma+avx", "aarch64+neon"))]
+fn portable<'a>(dst: &mut [f32], dst_stride: usize, lhs: Rows<'a>, rhs: &PackedRhs, m: usize) {
+    blocks::<2>(dst, dst_stride, lhs, rhs, m, product);
 }
 
 /// `matmul` in blocks of `R` rows; a last partial block is computed with
@@ -104,6 +102,7 @@ fn blocks<const R: usize>(
     lhs: Rows<'_>,
     rhs: &PackedRhs,
     m: usize,
+    kernel: impl Fn(&[[f32; R]], &[[f32; COLS]], &mut [[f32; COLS]; R]),
 ) {
     let (k, n) = (rhs.k, rhs.n);
     if m == 0 || n == 0 {
@@ -133,7 +132,8 @@ fn blocks<const R: usize>(
                 at: r0 * dst_stride + c0,
                 stride: dst_stride,
             };
-            block.run(dst, &mut tile, &packed_lhs[rb * k..][..k], rhs.strip(s));
+            kernel(&packed_lhs[rb * k..][..k], rhs.strip(s), &mut tile);
+            block.copy_out(&tile, dst);
         }
     }
 }
@@ -147,17 +147,9 @@ struct Block {
 }
 
 impl Block {
-    /// Computes the block over the whole reduction into `tile`, then
-    /// copies its real rows and columns to `dst`.
+    /// Copies the block's real rows and columns from `tile` to `dst`.
     #[inline(always)]
-    fn run<const R: usize>(
-        &self,
-        dst: &mut [f32],
-        tile: &mut [[f32; COLS]; R],
-        lhs: &[[f32; R]],
-        rhs: &[[f32; COLS]],
-    ) {
-        product(lhs, rhs, tile);
+    fn copy_out<const R: usize>(&self, tile: &[[f32; COLS]; R], dst: &mut [f32]) {
         for (i, a) in tile.iter().take(self.rows).enumerate() {
             let at = self.at + i * self.stride;
             dst[at..at + self.cols].copy_from_slice(&a[..self.cols]);
@@ -165,12 +157,12 @@ impl Block {
     }
 }
 
-/// `out = lhs @ rhs` for one block. The accumulators are a local touched
-/// only at fixed indices, so LLVM keeps them in registers; `out` lives on
-/// the heap, so the ragged copy-out above cannot merge with them and push
-/// them back to memory. Inlined into each instruction-set clone of
-/// `matmul`, `mul_add` becomes an FMA instruction there (and a libm call
-/// only in the portable fallback).
+/// `out = lhs @ rhs` for one block, left to LLVM's vectorizer. The
+/// accumulators are a local touched only at fixed indices, so LLVM keeps
+/// them in registers; `out` lives on the heap, so the ragged copy-out
+/// cannot merge with them and push them back to memory. Inlined into each
+/// instruction-set clone of `portable`, `mul_add` becomes an FMA
+/// instruction there (and a libm call only in the generic fallback).
 #[inline(always)]
 fn product<const R: usize>(lhs: &[[f32; R]], rhs: &[[f32; COLS]], out: &mut [[f32; COLS]; R]) {
     let mut acc = [[0.0f32; COLS]; R];
@@ -182,6 +174,47 @@ fn product<const R: usize>(lhs: &[[f32; R]], rhs: &[[f32; COLS]], out: &mut [[f3
         }
     }
     *out = acc;
+}
+
+/// The AVX-512 block: 6 rows of 32 columns are 12 accumulator registers,
+/// enough independent FMA chains for two FMA ports, beside two `rhs` loads
+/// and a broadcast, all in the 32 registers. Written with intrinsics
+/// because LLVM's vectorizer makes this shape 3-10x slower depending on
+/// what it is inlined into.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::COLS;
+    use std::arch::x86_64::{
+        _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
+    };
+
+    pub const ROWS: usize = 6;
+
+    #[target_feature(enable = "avx512f")]
+    pub fn product(lhs: &[[f32; ROWS]], rhs: &[[f32; COLS]], out: &mut [[f32; COLS]; ROWS]) {
+        let mut acc = [[_mm512_setzero_ps(); 2]; ROWS];
+        for (a, b) in lhs.iter().zip(rhs) {
+            // SAFETY: `b` holds 32 floats, two 16-lane loads.
+            let (lo, hi) = unsafe {
+                (
+                    _mm512_loadu_ps(b.as_ptr()),
+                    _mm512_loadu_ps(b[16..].as_ptr()),
+                )
+            };
+            for (acc_row, &x) in acc.iter_mut().zip(a) {
+                let x = _mm512_set1_ps(x);
+                acc_row[0] = _mm512_fmadd_ps(x, lo, acc_row[0]);
+                acc_row[1] = _mm512_fmadd_ps(x, hi, acc_row[1]);
+            }
+        }
+        for (o, acc_row) in out.iter_mut().zip(&acc) {
+            // SAFETY: `o` holds 32 floats, two 16-lane stores.
+            unsafe {
+                _mm512_storeu_ps(o.as_mut_ptr(), acc_row[0]);
+                _mm512_storeu_ps(o[16..].as_mut_ptr(), acc_row[1]);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

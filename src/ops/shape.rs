@@ -41,7 +41,7 @@ fn resolve_shape(x: &Tensor, shape: &[isize]) -> Result<Shape> {
     };
     let mut dims: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
     if let [u] = unknown[..] {
-        if known == 0 || x.numel() % known != 0 {
+        if known == 0 || !x.numel().is_multiple_of(known) {
             bail!(
                 Shape,
                 "reshape: cannot reshape a tensor of shape {} into {shape:?}",
@@ -336,7 +336,7 @@ pub fn split(x: &Tensor, spec: SplitSpec<'_>, axis: isize) -> Result<Vec<Tensor>
     let cuts: Vec<usize> = match spec {
         SplitSpec::Sections(0) => bail!(Value, "split: the number of sections must be positive"),
         SplitSpec::Sections(k) => {
-            if n % k != 0 {
+            if !n.is_multiple_of(k) {
                 bail!(
                     Value,
                     "split: an axis of size {n} cannot be split into {k} equal sections"
