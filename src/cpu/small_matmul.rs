@@ -250,6 +250,8 @@ mod tests {
 
     /// `dst` filled with NaN except where the product goes, so a read of
     /// the old values or a write between rows shows.
+    type Kernel = fn(&mut [f32], usize, Rows, &PackedRhs, usize);
+
     fn check(
         lhs: &[f32],
         ls: usize,
@@ -258,14 +260,23 @@ mod tests {
         (m, n, k): (usize, usize, usize),
     ) {
         let ds = n + 3;
-        let mut got = vec![f32::NAN; m * ds];
         let mut want = vec![0.0; m * ds];
         let lhs_rows = Rows {
             data: lhs,
             stride: ls,
         };
-        matmul(&mut got, ds, lhs_rows, packed, m);
         naive(&mut want, ds, lhs, ls, rhs, (m, n, k));
+        // The dispatched kernel (intrinsics on AVX-512 machines) and the
+        // portable one, which CI's machine may never select.
+        let paths: [Kernel; 2] = [matmul, portable];
+        for path in paths {
+            let mut got = vec![f32::NAN; m * ds];
+            path(&mut got, ds, lhs_rows, packed, m);
+            compare(&got, &want, ds, (m, n, k));
+        }
+    }
+
+    fn compare(got: &[f32], want: &[f32], ds: usize, (m, n, k): (usize, usize, usize)) {
         for i in 0..m {
             for j in 0..ds {
                 let (g, w) = (got[i * ds + j], want[i * ds + j]);
