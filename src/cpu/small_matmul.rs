@@ -248,10 +248,10 @@ mod tests {
             .collect()
     }
 
-    /// `dst` filled with NaN except where the product goes, so a read of
-    /// the old values or a write between rows shows.
     type Kernel = fn(&mut [f32], usize, Rows, &PackedRhs, usize);
 
+    /// Runs both kernels into a `dst` filled with NaN, so a read of the old
+    /// values or a write between rows shows.
     fn check(
         lhs: &[f32],
         ls: usize,
