@@ -108,6 +108,55 @@ fn conv_and_pool_gradients() {
         },
         &[x],
     );
+    // Distinct values 0.05 apart: the finite differences' steps never
+    // change which element is a window's maximum.
+    let distinct = (0..40).map(|j| (j * 17 % 40) as f32 * 0.05 - 1.0).collect();
+    gradcheck(
+        "max_pool same",
+        |t| ops::pool(&t[0], PoolKind::Max, &[3, 2], &spec(&[2, 1], Padding::Same)),
+        &[(distinct, vec![1, 5, 4, 2])],
+    );
+}
+
+#[test]
+fn argmax_scatter_is_the_adjoint_of_argmax_gather() {
+    let mut rng = Lcg::new(11);
+    let cases: [WindowCase; 2] = [
+        (&[2, 9, 3], &[3], &[2], &[1], &[(1, 1)]),
+        (
+            &[1, 4, 5, 3, 2],
+            &[2, 2, 2],
+            &[1, 2, 1],
+            &[1, 1, 2],
+            &[(0, 1), (1, 1), (0, 0)],
+        ),
+    ];
+    for (dims, kernel, strides, dilation, pads) in cases {
+        let w = Window::new("test", dims, kernel, strides, dilation, pads).unwrap();
+        let x = tf(rng.vec(numel(dims), -1.0, 1.0), dims);
+        let u = tf(rng.vec(numel(dims), -1.0, 1.0), dims);
+        let mut pooled = vec![w.batch];
+        pooled.extend(&w.output);
+        pooled.push(w.channels);
+        let g = tf(rng.vec(numel(&pooled), -1.0, 1.0), &pooled);
+        let gathered = f64s(&ops::conv::argmax_gather(&x, &u, &w).unwrap());
+        let scattered = f64s(&ops::conv::argmax_scatter(&x, &g, &w).unwrap());
+        let lhs: f64 = gathered.iter().zip(f64s(&g)).map(|(a, b)| a * b).sum();
+        let rhs: f64 = scattered.iter().zip(f64s(&u)).map(|(a, b)| a * b).sum();
+        assert!(
+            (lhs - rhs).abs() < 1e-4 * lhs.abs().max(1.0),
+            "{dims:?}: {lhs} vs {rhs}"
+        );
+    }
+}
+
+#[test]
+fn max_pool_ties_send_the_gradient_to_the_first_maximum() {
+    let x = tf(vec![1.0, 3.0, 3.0, 2.0, f32::NAN, 4.0], &[1, 6, 1]);
+    let w = Window::new("test", &[1, 6, 1], &[2], &[1], &[1], &[(0, 0)]).unwrap();
+    let g = tf(vec![1.0, 10.0, 100.0, 1000.0, 10000.0], &[1, 5, 1]);
+    let routed = f32s(&ops::conv::argmax_scatter(&x, &g, &w).unwrap());
+    assert_eq!(routed, vec![0.0, 11.0, 100.0, 0.0, 11000.0, 0.0]);
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod reduce;
 mod simd;
 pub mod small_matmul;
 mod window;
+mod window_max;
 
 use std::borrow::Cow;
 

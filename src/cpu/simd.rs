@@ -64,3 +64,20 @@ pub fn accumulate<F: Fn(f32, f32) -> f32>(acc: &mut [f32], row: &[f32], f: F) {
         *a = f(*a, x);
     }
 }
+
+/// One tap of a running per-channel first maximum: a channel takes the
+/// tap's value and records `tap` where it is the first (`at` still
+/// `u32::MAX`), greater, or NaN over a number. Branch-free selects on
+/// 32-bit lanes, so it vectorizes.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512vl+avx512dq+avx2+fma+avx",
+    "x86_64+avx2+fma+avx",
+    "aarch64+neon"
+))]
+pub fn first_max_step(values: &[f32], tap: u32, best: &mut [f32], at: &mut [u32]) {
+    for ((&v, b), a) in values.iter().zip(best.iter_mut()).zip(at.iter_mut()) {
+        let take = (*a == u32::MAX) | (v > *b) | (v.is_nan() & !b.is_nan());
+        *b = if take { v } else { *b };
+        *a = if take { tap } else { *a };
+    }
+}

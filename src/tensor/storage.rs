@@ -167,6 +167,60 @@ impl Storage {
             d => *d)
     }
 
+    /// `values` (laid out as `self`) at each window's first maximum of
+    /// `self`, per channel: `(N, *O, C)`; see `ops::conv::argmax_gather`.
+    pub fn argmax_gather(
+        &self,
+        layout: &Layout,
+        values: &Storage,
+        values_layout: &Layout,
+        window: &Window,
+    ) -> Result<Storage> {
+        match (self, values) {
+            (Storage::Cpu(x), Storage::Cpu(v)) => Ok(Storage::Cpu(x.argmax_gather(
+                layout,
+                v,
+                values_layout,
+                window,
+            )?)),
+            (Storage::Gpu(x), Storage::Gpu(v)) => Ok(Storage::Gpu(x.argmax_gather(
+                layout,
+                v,
+                values_layout,
+                window,
+            )?)),
+            (Storage::Meta(_), _) | (_, Storage::Meta(_)) => Ok(Storage::Meta(DType::F32)),
+            _ => bail!(Device, "argmax_gather: operands are on different devices"),
+        }
+    }
+
+    /// The adjoint of `argmax_gather`: `(N, *O, C)` gradients added at
+    /// each window's first maximum of `self`, `(N, *S, C)`.
+    pub fn argmax_scatter(
+        &self,
+        layout: &Layout,
+        grads: &Storage,
+        grads_layout: &Layout,
+        window: &Window,
+    ) -> Result<Storage> {
+        match (self, grads) {
+            (Storage::Cpu(x), Storage::Cpu(g)) => Ok(Storage::Cpu(x.argmax_scatter(
+                layout,
+                g,
+                grads_layout,
+                window,
+            )?)),
+            (Storage::Gpu(x), Storage::Gpu(g)) => Ok(Storage::Gpu(x.argmax_scatter(
+                layout,
+                g,
+                grads_layout,
+                window,
+            )?)),
+            (Storage::Meta(_), _) | (_, Storage::Meta(_)) => Ok(Storage::Meta(DType::F32)),
+            _ => bail!(Device, "argmax_scatter: operands are on different devices"),
+        }
+    }
+
     /// The elements of `layout`, gathered into a contiguous buffer.
     pub fn copy_strided(&self, layout: &Layout) -> Result<Storage> {
         dispatch!(self,

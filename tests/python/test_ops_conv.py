@@ -250,6 +250,48 @@ def test_pooling(case, kind, device, rng):
     )
 
 
+def test_max_pool_gradient_goes_to_each_windows_first_maximum(device):
+    """As in Keras's backends, ties do not share the gradient: each window
+    sends its whole gradient to its first maximal tap, NaN beating numbers."""
+    x = np.array([1, 3, 3, 2, 5, 5, np.nan, 0], "f4").reshape(1, 8, 1)
+    g = np.array([10, 20, 30, 40, 50, 60, 70], "f4").reshape(1, 7, 1)
+    xt = ops.convert_to_tensor(x)
+    with rkeras.GradientTape() as tape:
+        tape.watch(xt)
+        y = ops.max_pool(xt, 2, strides=1)
+        loss = ops.sum(y * g)
+    np.testing.assert_array_equal(ops.convert_to_numpy(y).ravel(), [3, 3, 3, 5, 5, np.nan, np.nan])
+    grad = ops.convert_to_numpy(tape.gradient(loss, xt)).ravel()
+    np.testing.assert_array_equal(grad, [0, 10 + 20, 30, 0, 40 + 50, 0, 60 + 70, 0])
+
+
+def test_max_pool_gradient_of_gradient_is_linear_in_the_upstream(device, rng):
+    """The routing's own backward (gradients of gradients) gathers at the
+    same maxima: <route(g), u> == <g, gather(u)>."""
+    x = ops.convert_to_tensor(rng.standard_normal((2, 6, 5, 3)).astype("f4"))
+    g = ops.convert_to_tensor(rng.standard_normal((2, 3, 3, 3)).astype("f4"))
+    u = rng.standard_normal((2, 6, 5, 3)).astype("f4")
+    with rkeras.GradientTape() as outer:
+        outer.watch(g)
+        with rkeras.GradientTape() as inner:
+            inner.watch(x)
+            y = ops.max_pool(x, (3, 2), strides=2, padding="same")
+        routed = inner.gradient(y, x, output_gradients=g)
+        paired = ops.sum(routed * u)
+    gathered = outer.gradient(paired, g)
+    lhs = float(np.sum(ops.convert_to_numpy(routed).astype("f8") * u))
+    rhs = float(np.sum(ops.convert_to_numpy(g).astype("f8") * ops.convert_to_numpy(gathered)))
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-5)
+    # With u = x the gathered values are the pooled maxima themselves.
+    with rkeras.GradientTape() as outer:
+        outer.watch(g)
+        with rkeras.GradientTape() as inner:
+            inner.watch(x)
+            y = ops.max_pool(x, (3, 2), strides=2, padding="same")
+        paired = ops.sum(inner.gradient(y, x, output_gradients=g) * x)
+    assert_close(outer.gradient(paired, g), ops.convert_to_numpy(y))
+
+
 def test_pool_strides_default_to_the_pool_size_and_channels_first(rng):
     x = rng.standard_normal((2, 3, 6, 6)).astype("f4")
     y = ops.max_pool(x, 2, data_format="channels_first")

@@ -7,13 +7,6 @@
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
-fn input_dim(d: u32) -> u32 { return uparam(3u + d); }
-fn kernel_dim(d: u32) -> u32 { return uparam(6u + d); }
-fn output_dim(d: u32) -> u32 { return uparam(9u + d); }
-fn stride(d: u32) -> u32 { return uparam(12u + d); }
-fn dilation(d: u32) -> u32 { return uparam(15u + d); }
-fn pad_before(d: u32) -> u32 { return uparam(18u + d); }
-
 @compute @workgroup_size(WG)
 fn unfold(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lid: u32) {
@@ -81,18 +74,4 @@ fn fold(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         }
     }
     dst[i] = sum;
-}
-
-// The window position whose tap `k` reads input index `x` along dim `d`,
-// or -1 when none does.
-fn window_position(d: u32, x: u32, k: u32) -> i32 {
-    let padded = i32(x + pad_before(d)) - i32(k * dilation(d));
-    if padded < 0 || padded % i32(stride(d)) != 0 {
-        return -1;
-    }
-    let o = padded / i32(stride(d));
-    if o >= i32(output_dim(d)) {
-        return -1;
-    }
-    return o;
 }

@@ -1,6 +1,7 @@
-//! Convolution and pooling, all built on one sliding-window primitive pair
-//! (`unfold`/`fold`) plus matmul and reductions, so every op has its
-//! backward from theirs, on every device.
+//! Convolution and pooling, built on sliding-window primitive pairs
+//! (`unfold`/`fold`, and max pooling's `argmax_gather`/`argmax_scatter`)
+//! plus matmul and reductions, so every op has its backward from theirs,
+//! on every device.
 //!
 //! Data is channels-last inside; `channels_first` callers are transposed
 //! at the boundary.
@@ -9,11 +10,13 @@ mod convolution;
 mod padding;
 mod pool;
 mod window;
+mod window_max;
 
 pub use convolution::{conv, conv_transpose, depthwise_conv, separable_conv, ConvSpec};
 pub use padding::Padding;
 pub use pool::{pool, PoolKind};
 pub use window::{fold, unfold, Window, Window3, MAX_SPATIAL};
+pub use window_max::{argmax_gather, argmax_scatter};
 
 use super::transpose;
 use crate::{Result, Tensor};

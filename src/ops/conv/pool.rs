@@ -2,8 +2,9 @@
 
 use super::convolution::ConvSpec;
 use super::window::unfold;
+use super::window_max::argmax_gather;
 use super::{channels_last_io, Padding};
-use crate::ops::{divide, max, mean, reshape, sum};
+use crate::ops::{divide, mean, reshape, sum};
 use crate::{bail, DType, Device, Result, Tensor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,7 +14,8 @@ pub enum PoolKind {
 }
 
 /// Pools `x` `(N, *S, C)` (or channels first) over windows of `pool_size`.
-/// With `"same"` padding an average counts only the real elements of its
+/// Max pooling routes its gradient to each window's first maximum; with
+/// `"same"` padding an average counts only the real elements of its
 /// window, as Keras does.
 pub fn pool(x: &Tensor, kind: PoolKind, pool_size: &[usize], spec: &ConvSpec) -> Result<Tensor> {
     let op = match kind {
@@ -41,28 +43,25 @@ pub fn pool(x: &Tensor, kind: PoolKind, pool_size: &[usize], spec: &ConvSpec) ->
             crate::ops::cast(x, DType::F32)?
         };
         let window = spec.window(op, &x, "pool_size", pool_size)?;
-        let pad = match kind {
-            PoolKind::Max => f32::NEG_INFINITY,
-            PoolKind::Average => 0.0,
-        };
+        if kind == PoolKind::Max {
+            return argmax_gather(&x, &x, &window);
+        }
         let mut grouped = vec![window.batch];
         grouped.extend(&window.output);
         grouped.push(window.taps());
         grouped.push(window.channels);
         let taps_axis = [spatial as isize + 1];
-        let patches = reshape(&unfold(&x, &window, pad)?, &grouped)?;
+        let patches = reshape(&unfold(&x, &window, 0.0)?, &grouped)?;
         let padded = window
             .pad_before
             .iter()
             .chain(&window.pad_after)
             .any(|&p| p > 0);
-        match kind {
-            PoolKind::Max => max(&patches, Some(&taps_axis), false),
-            PoolKind::Average if !padded => mean(&patches, Some(&taps_axis), false),
-            PoolKind::Average => {
-                let totals = sum(&patches, Some(&taps_axis), false)?;
-                divide(&totals, &window_counts(&window, x.device(), spatial)?)
-            }
+        if padded {
+            let totals = sum(&patches, Some(&taps_axis), false)?;
+            divide(&totals, &window_counts(&window, x.device(), spatial)?)
+        } else {
+            mean(&patches, Some(&taps_axis), false)
         }
     })
 }

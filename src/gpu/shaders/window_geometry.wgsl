@@ -1,0 +1,34 @@
+// The sliding-window geometry shared by window.wgsl and window_max.wgsl.
+// Parameters: [total, batch, channels, input[3], kernel[3], output[3],
+// strides[3], dilation[3], pad_before[3], then two kernel-specific words].
+
+fn input_dim(d: u32) -> u32 { return uparam(3u + d); }
+fn kernel_dim(d: u32) -> u32 { return uparam(6u + d); }
+fn output_dim(d: u32) -> u32 { return uparam(9u + d); }
+fn stride(d: u32) -> u32 { return uparam(12u + d); }
+fn dilation(d: u32) -> u32 { return uparam(15u + d); }
+fn pad_before(d: u32) -> u32 { return uparam(18u + d); }
+
+// The window position whose tap `k` reads input index `x` along dim `d`,
+// or -1 when none does.
+fn window_position(d: u32, x: u32, k: u32) -> i32 {
+    let padded = i32(x + pad_before(d)) - i32(k * dilation(d));
+    if padded < 0 || padded % i32(stride(d)) != 0 {
+        return -1;
+    }
+    let o = padded / i32(stride(d));
+    if o >= i32(output_dim(d)) {
+        return -1;
+    }
+    return o;
+}
+
+// The input index along dim `d` that tap `k` of window position `o` reads,
+// or -1 where it falls in the padding.
+fn tap_source(d: u32, o: u32, k: u32) -> i32 {
+    let padded = i32(o * stride(d) + k * dilation(d)) - i32(pad_before(d));
+    if padded < 0 || padded >= i32(input_dim(d)) {
+        return -1;
+    }
+    return padded;
+}
