@@ -22,6 +22,37 @@ fn contiguous_layouts() {
 }
 
 #[test]
+fn coalescing_keeps_the_elements_and_their_order() {
+    let dense = Layout::contiguous(Shape::new(vec![4, 1, 5, 6, 3]));
+    let bias = Layout::contiguous(Shape::new(vec![3]))
+        .broadcast_to(dense.shape(), "test")
+        .unwrap();
+    let swapped = Layout::contiguous(Shape::new(vec![4, 5, 3, 6]))
+        .permute(&[0, 1, 3, 2])
+        .insert_axis(1);
+    let scalar = Layout::contiguous(Shape::scalar());
+    for (a, b, merged) in [
+        (&dense, &bias, vec![120, 3]),
+        (&bias, &dense, vec![120, 3]),
+        (&dense, &dense, vec![360]),
+        (&dense, &swapped, vec![20, 6, 3]),
+        (&scalar, &scalar, vec![1]),
+    ] {
+        let (ca, cb) = a.coalesced_with(b);
+        assert_eq!(ca.dims(), &merged[..], "{a:?} with {b:?}");
+        assert_eq!(cb.dims(), &merged[..]);
+        assert_eq!(
+            ca.offsets().collect::<Vec<_>>(),
+            a.offsets().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            cb.offsets().collect::<Vec<_>>(),
+            b.offsets().collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
 fn view_layouts_and_offsets() {
     let l = Layout::contiguous(Shape::new(vec![2, 3]));
     let t = l.permute(&[1, 0]);

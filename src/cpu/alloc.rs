@@ -5,6 +5,8 @@
 //! transparent huge pages (as NumPy does), so the same buffer faults in
 //! 2 MiB at a time.
 
+use std::mem::MaybeUninit;
+
 /// Buffers at least this large get huge pages.
 const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
 
@@ -13,6 +15,25 @@ const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
 pub(crate) fn output_buffer<T: Default + Clone>(n: usize) -> Vec<T> {
     let out = vec![T::default(); n];
     advise_huge_pages(&out);
+    out
+}
+
+/// `n` elements that `fill` writes in full, with no zeroing first: a reused
+/// heap block would otherwise be cleared by `memset` only to be
+/// overwritten (an eighth of a small CNN's training step, measured).
+///
+/// # Safety
+/// `fill` must initialize every element of the slice it is given.
+pub(crate) unsafe fn written_buffer<T>(
+    n: usize,
+    fill: impl FnOnce(&mut [MaybeUninit<T>]),
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(n);
+    let spare = &mut out.spare_capacity_mut()[..n];
+    advise_huge_pages(spare);
+    fill(spare);
+    // SAFETY: the caller's `fill` initialized all `n` elements.
+    unsafe { out.set_len(n) };
     out
 }
 

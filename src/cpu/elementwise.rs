@@ -2,7 +2,9 @@
 
 use rayon::prelude::*;
 
-use super::alloc::output_buffer;
+use std::mem::MaybeUninit;
+
+use super::alloc::written_buffer;
 use super::{elements, math, simd, Arith, CpuStorage, CHUNK, PARALLEL_THRESHOLD};
 use crate::ops::kinds::{BinaryOp, UnaryOp};
 use crate::{bail, Layout, Result};
@@ -255,48 +257,54 @@ mod num_like {
 pub(crate) fn map_parallel<T, U, F>(src: &[T], f: F) -> Vec<U>
 where
     T: Copy + Send + Sync,
-    U: Copy + Send + Sync + Default,
+    U: Copy + Send + Sync,
     F: Fn(T) -> U + Copy + Send + Sync,
 {
-    let mut out = output_buffer::<U>(src.len());
-    if src.len() < PARALLEL_THRESHOLD {
-        simd::map(src, &mut out, f);
-    } else {
-        out.par_chunks_mut(CHUNK)
-            .zip(src.par_chunks(CHUNK))
-            .for_each(|(d, s)| simd::map(s, d, f));
-    }
-    out
+    let fill = |out: &mut [MaybeUninit<U>]| {
+        if src.len() < PARALLEL_THRESHOLD {
+            simd::map(src, out, f);
+        } else {
+            out.par_chunks_mut(CHUNK)
+                .zip(src.par_chunks(CHUNK))
+                .for_each(|(d, s)| simd::map(s, d, f));
+        }
+    };
+    // SAFETY: `map` writes every element of each chunk from its source
+    // chunk of the same length.
+    unsafe { written_buffer(src.len(), fill) }
 }
 
 /// `f` over two layouts of one shape (broadcast operands have stride 0).
-/// Works a row (the last axis) at a time so the inner loop is a SIMD loop
-/// over slices, a slice and a scalar, or a gathered row.
+/// Works a row (the last axis, after merging the dims both operands walk
+/// as one) at a time so the inner loop is a SIMD loop over slices, a slice
+/// and a scalar, or a gathered row.
 fn broadcast_map<T, U, F>(a: &[T], al: &Layout, b: &[T], bl: &Layout, f: F) -> Vec<U>
 where
     T: Copy + Send + Sync,
-    U: Copy + Send + Sync + Default,
+    U: Copy + Send + Sync,
     F: Fn(T, T) -> U + Copy + Send + Sync,
 {
+    let n = al.numel();
     if let (Some(ra), Some(rb)) = (al.contiguous_range(), bl.contiguous_range()) {
         let (a, b) = (&a[ra], &b[rb]);
-        let mut out = output_buffer::<U>(a.len());
-        if a.len() < PARALLEL_THRESHOLD {
-            simd::zip_map(a, b, &mut out, f);
-        } else {
-            out.par_chunks_mut(CHUNK)
-                .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
-                .for_each(|(d, (x, y))| simd::zip_map(x, y, d, f));
-        }
-        return out;
+        let fill = |out: &mut [MaybeUninit<U>]| {
+            if n < PARALLEL_THRESHOLD {
+                simd::zip_map(a, b, out, f);
+            } else {
+                out.par_chunks_mut(CHUNK)
+                    .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
+                    .for_each(|(d, (x, y))| simd::zip_map(x, y, d, f));
+            }
+        };
+        // SAFETY: `zip_map` writes every element of each chunk from source
+        // chunks of the same length (both operands have `n` elements).
+        return unsafe { written_buffer(n, fill) };
     }
-    let (al, bl) = (as_rows(al), as_rows(bl));
-    let row = *al.dims().last().unwrap();
-    let n = al.numel();
-    let mut out = output_buffer::<U>(n);
     if n == 0 {
-        return out;
+        return Vec::new();
     }
+    let (al, bl) = al.coalesced_with(bl);
+    let row = *al.dims().last().unwrap();
     let last = al.dims().len() - 1;
     let starts: Vec<(usize, usize)> = al
         .select(last, 0)
@@ -304,31 +312,29 @@ where
         .zip(bl.select(last, 0).offsets())
         .collect();
     let (sa, sb) = (al.strides()[last], bl.strides()[last]);
-    let run = |(dst, &(oa, ob)): (&mut [U], &(usize, usize))| {
+    let run = |(dst, &(oa, ob)): (&mut [MaybeUninit<U>], &(usize, usize))| {
         let ra = row_of(a, oa, sa, row);
         let rb = row_of(b, ob, sb, row);
         match (&ra, &rb) {
             (Row::Slice(x), Row::Slice(y)) => simd::zip_map(x, y, dst, f),
             (Row::Slice(x), Row::Scalar(y)) => simd::map(x, dst, |v| f(v, *y)),
             (Row::Scalar(x), Row::Slice(y)) => simd::map(y, dst, |v| f(*x, v)),
-            (Row::Scalar(x), Row::Scalar(y)) => dst.fill(f(*x, *y)),
+            (Row::Scalar(x), Row::Scalar(y)) => dst.fill(MaybeUninit::new(f(*x, *y))),
         }
     };
-    if n < PARALLEL_THRESHOLD {
-        out.chunks_mut(row).zip(&starts).for_each(run);
-    } else {
-        out.par_chunks_mut(row).zip(starts.par_iter()).for_each(run);
-    }
-    out
-}
-
-/// Rank-0 layouts become one row of one element.
-fn as_rows(layout: &Layout) -> Layout {
-    if layout.dims().is_empty() {
-        layout.insert_axis(0)
-    } else {
-        layout.clone()
-    }
+    let fill = |out: &mut [MaybeUninit<U>]| {
+        if n < PARALLEL_THRESHOLD {
+            out.chunks_mut(row).zip(&starts).for_each(run);
+        } else {
+            out.par_chunks_mut(row)
+                .zip(starts.par_iter())
+                .with_min_len((CHUNK / row).max(1))
+                .for_each(run);
+        }
+    };
+    // SAFETY: there is one start per row, and each row's kernel writes all
+    // `row` elements (slices and gathered rows have `row` elements).
+    unsafe { written_buffer(n, fill) }
 }
 
 enum Row<'a, T: Clone> {

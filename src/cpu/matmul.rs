@@ -1,10 +1,12 @@
 //! Batched matrix products through the `gemm` crate, which takes any
 //! strides: transposed views go straight in without a copy.
 
+use std::mem::MaybeUninit;
+
 use gemm::Parallelism;
 use rayon::prelude::*;
 
-use super::alloc::output_buffer;
+use super::alloc::{output_buffer, written_buffer};
 use super::CpuStorage;
 use crate::{bail, Layout, MatmulDims, Result};
 
@@ -34,10 +36,26 @@ impl CpuStorage {
 fn matmul_f32(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, dims: &MatmulDims) -> Vec<f32> {
     let MatmulDims { m, n, k, .. } = *dims;
     let batch = dims.batch_size();
-    let mut out = output_buffer::<f32>(batch * m * n);
-    if out.is_empty() || k == 0 {
-        return out;
+    if batch * m * n == 0 || k == 0 {
+        return output_buffer::<f32>(batch * m * n);
     }
+    // SAFETY: every `m x n` block gets one product over all its columns
+    // (whole or in column bands that tile them), and gemm with `read_dst`
+    // false writes every element it covers.
+    unsafe { written_buffer(batch * m * n, |out| fill_products(out, a, al, b, bl, dims)) }
+}
+
+/// Writes every product of `a` and `b` into `out`.
+fn fill_products(
+    out: &mut [MaybeUninit<f32>],
+    a: &[f32],
+    al: &Layout,
+    b: &[f32],
+    bl: &Layout,
+    dims: &MatmulDims,
+) {
+    let MatmulDims { m, n, k, .. } = *dims;
+    let batch = dims.batch_size();
     let r = al.dims().len();
     let (a_rs, a_cs) = (al.strides()[r - 2], al.strides()[r - 1]);
     let (b_rs, b_cs) = (bl.strides()[r - 2], bl.strides()[r - 1]);
@@ -46,7 +64,7 @@ fn matmul_f32(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, dims: &MatmulDims)
     let (a_starts, b_starts) = (starts(al), starts(bl));
     let flops = m * n * k;
     let threads = rayon::current_num_threads();
-    let product = |dst: &mut [f32], ao: usize, bo: usize, cols: std::ops::Range<usize>, par| {
+    let product = |dst: &mut [MaybeUninit<f32>], ao, bo, cols: std::ops::Range<usize>, par| {
         // SAFETY: the offsets and strides come from layouts that address
         // only elements inside `a` and `b`; `dst` is this product's
         // exclusive m*n block and `cols` lies within its n columns.
@@ -55,7 +73,7 @@ fn matmul_f32(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, dims: &MatmulDims)
                 m,
                 cols.len(),
                 k,
-                dst.as_mut_ptr().add(cols.start),
+                dst.as_mut_ptr().cast::<f32>().add(cols.start),
                 1,
                 n as isize,
                 false,
@@ -105,7 +123,6 @@ fn matmul_f32(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, dims: &MatmulDims)
             product(dst, ao, bo, 0..n, par);
         }
     }
-    out
 }
 
 /// Products with fewer rows than this split their columns across threads.
@@ -113,7 +130,7 @@ const SMALL_M: usize = 96;
 
 /// The output block, shared by tasks that write disjoint column bands.
 #[derive(Clone, Copy)]
-struct SharedOut(*mut f32, usize);
+struct SharedOut(*mut MaybeUninit<f32>, usize);
 // SAFETY: tasks holding a SharedOut write disjoint elements only.
 unsafe impl Send for SharedOut {}
 unsafe impl Sync for SharedOut {}
@@ -122,7 +139,7 @@ impl SharedOut {
     /// # Safety
     /// Callers must write disjoint elements while other tasks hold it.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn slice(&self) -> &mut [f32] {
+    unsafe fn slice(&self) -> &mut [MaybeUninit<f32>] {
         std::slice::from_raw_parts_mut(self.0, self.1)
     }
 }

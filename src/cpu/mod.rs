@@ -211,11 +211,18 @@ fn owned_elements<T: Copy + Default + Send + Sync>(data: &[T], layout: &Layout) 
     use rayon::prelude::*;
     match layout.contiguous_range() {
         Some(range) if range.len() >= PARALLEL_THRESHOLD => {
-            let mut out = alloc::output_buffer::<T>(range.len());
-            out.par_chunks_mut(CHUNK)
-                .zip(data[range].par_chunks(CHUNK))
-                .for_each(|(d, s)| d.copy_from_slice(s));
-            out
+            let copy = |out: &mut [std::mem::MaybeUninit<T>]| {
+                out.par_chunks_mut(CHUNK)
+                    .zip(data[range.clone()].par_chunks(CHUNK))
+                    .for_each(|(d, s)| {
+                        for (d, s) in d.iter_mut().zip(s) {
+                            d.write(*s);
+                        }
+                    })
+            };
+            // SAFETY: the chunks of `out` pair with source chunks of the
+            // same lengths, and each is copied in full.
+            unsafe { alloc::written_buffer(range.len(), copy) }
         }
         _ => elements(data, layout).into_owned(),
     }

@@ -1,6 +1,9 @@
 //! The inner loops of elementwise and reduction kernels, compiled for
 //! several instruction sets and picked at run time, so one portable wheel
-//! uses AVX-512 where the CPU has it.
+//! uses AVX-512 where the CPU has it. `map` and `zip_map` write fresh
+//! (uninitialized) output buffers.
+
+use std::mem::MaybeUninit;
 
 use multiversion::multiversion;
 
@@ -9,9 +12,9 @@ use multiversion::multiversion;
     "x86_64+avx2+fma+avx",
     "aarch64+neon"
 ))]
-pub fn map<T: Copy, U: Copy, F: Fn(T) -> U>(src: &[T], dst: &mut [U], f: F) {
+pub fn map<T: Copy, U: Copy, F: Fn(T) -> U>(src: &[T], dst: &mut [MaybeUninit<U>], f: F) {
     for (d, &s) in dst.iter_mut().zip(src) {
-        *d = f(s);
+        d.write(f(s));
     }
 }
 
@@ -20,9 +23,14 @@ pub fn map<T: Copy, U: Copy, F: Fn(T) -> U>(src: &[T], dst: &mut [U], f: F) {
     "x86_64+avx2+fma+avx",
     "aarch64+neon"
 ))]
-pub fn zip_map<T: Copy, U: Copy, F: Fn(T, T) -> U>(a: &[T], b: &[T], dst: &mut [U], f: F) {
+pub fn zip_map<T: Copy, U: Copy, F: Fn(T, T) -> U>(
+    a: &[T],
+    b: &[T],
+    dst: &mut [MaybeUninit<U>],
+    f: F,
+) {
     for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
-        *d = f(x, y);
+        d.write(f(x, y));
     }
 }
 

@@ -161,6 +161,46 @@ impl Layout {
         }
     }
 
+    /// `self` and `other` (of one shape) with each run of adjacent dims that
+    /// both walk as one dim merged into it, and size-1 dims dropped: the
+    /// same elements in the same order, in as few dims as possible (at
+    /// least one). A contiguous tensor plus a broadcast row becomes two.
+    pub fn coalesced_with(&self, other: &Layout) -> (Layout, Layout) {
+        debug_assert_eq!(self.dims(), other.dims());
+        let mut dims: Vec<usize> = Vec::new();
+        let mut strides: [Vec<isize>; 2] = [Vec::new(), Vec::new()];
+        for (axis, &d) in self.dims().iter().enumerate() {
+            if d == 1 {
+                continue;
+            }
+            let here = [self.strides[axis], other.strides[axis]];
+            let merges = dims.last().is_some_and(|_| {
+                (0..2).all(|k| *strides[k].last().unwrap() == here[k] * d as isize)
+            });
+            if merges {
+                *dims.last_mut().unwrap() *= d;
+                for k in 0..2 {
+                    *strides[k].last_mut().unwrap() = here[k];
+                }
+            } else {
+                dims.push(d);
+                for k in 0..2 {
+                    strides[k].push(here[k]);
+                }
+            }
+        }
+        if dims.is_empty() {
+            dims.push(1);
+            strides = [vec![0], vec![0]];
+        }
+        let [a, b] = strides;
+        let shape = Shape::new(dims);
+        (
+            Layout::new(shape.clone(), a, self.offset),
+            Layout::new(shape, b, other.offset),
+        )
+    }
+
     /// Storage offsets of every element in row-major order.
     pub fn offsets(&self) -> StridedOffsets<'_> {
         StridedOffsets::new(self)
