@@ -1,8 +1,9 @@
 //! The kernels behind issue 5's reference models: 2-D convolution and max
 //! pooling at the CNN benchmark's shapes (batch 64, 28x28x1 -> 32 -> 64
 //! channels), forward and forward+backward, and the fused LSTM (batch 64,
-//! 100 steps, 64 features, 64 units). Convolution throughput is reported
-//! in FLOPs (2 per multiply-add), so criterion's "Gelem/s" reads GFLOP/s.
+//! 100 steps, 64 features, 64 units) with its per-step product alone.
+//! Convolution and product throughput is reported in FLOPs (2 per
+//! multiply-add), so criterion's "Gelem/s" reads GFLOP/s.
 //!
 //! Run: `cargo bench --bench conv_lstm -- --warm-up-time 1 --measurement-time 3`
 
@@ -10,6 +11,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rkeras::autograd::Tape;
+use rkeras::cpu::small_matmul::{matmul, PackedRhs, Rows};
 use rkeras::ops::rnn::{recurrence, Activation, CellKind, CellWeights, Recurrence};
 use rkeras::ops::{self, ConvSpec, Padding, PoolKind};
 use rkeras::{Device, Tensor};
@@ -123,5 +125,30 @@ fn bench_lstm(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_conv, bench_lstm);
+/// One thread's LSTM step product at the benchmark's shapes: a block of 32
+/// batch rows times the packed `(F + U, 4U)` weights (forward) and the
+/// gates' gradient times their transpose (backward). Reported in FLOPs.
+fn bench_step_product(c: &mut Criterion) {
+    let (rows, k, g) = (32, 128, 256);
+    let weights = random(&[k, g], 10).to_vec::<f32>().unwrap();
+    let lhs = random(&[rows, g], 11).to_vec::<f32>().unwrap();
+    let mut group = c.benchmark_group("lstm_step_product");
+    group.throughput(Throughput::Elements((2 * rows * k * g) as u64));
+    for (label, packed, depth, width) in [
+        ("32x128x256", PackedRhs::new(&weights, (k, g)), k, g),
+        ("32x256x128", PackedRhs::transposed(&weights, (g, k)), g, k),
+    ] {
+        let mut dst = vec![0.0f32; rows * width];
+        let lhs = Rows {
+            data: &lhs[..rows * depth],
+            stride: depth,
+        };
+        group.bench_function(label, |b| {
+            b.iter(|| matmul(black_box(&mut dst), width, lhs, &packed, rows))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_conv, bench_lstm, bench_step_product);
 criterion_main!(benches);

@@ -3,8 +3,7 @@
 //! batch block (tens of rows) by the same weights every time step. A
 //! general GEMM repacks `rhs` on every call; here the caller packs it once
 //! (`PackedRhs`) into column strips, each block of outputs stays in
-//! registers for the whole reduction, and the inner loop reads both
-//! operands through fixed-size arrays, with no index arithmetic or bounds
+//! registers for the whole reduction, and the inner loop has no bounds
 //! checks between its FMAs.
 
 use multiversion::multiversion;
@@ -76,11 +75,17 @@ pub struct Rows<'a> {
 /// # Panics
 /// If `dst` or `lhs` is shorter than `m` rows of its stride require.
 pub fn matmul(dst: &mut [f32], dst_stride: usize, lhs: Rows<'_>, rhs: &PackedRhs, m: usize) {
+    let (k, n) = (rhs.k, rhs.n);
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(dst_stride >= n && dst.len() >= (m - 1) * dst_stride + n);
+    assert!(k == 0 || (lhs.stride >= k && lhs.data.len() >= (m - 1) * lhs.stride + k));
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: the CPU has AVX-512F, checked just above.
-        let kernel = |a: &_, b: &_, out: &mut _| unsafe { avx512::product(a, b, out) };
-        return blocks::<{ avx512::ROWS }>(dst, dst_stride, lhs, rhs, m, kernel);
+    if k > 0 && std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU has AVX-512F, checked just above, and the
+        // operands hold the rows the asserts above require.
+        return unsafe { avx512::matmul(dst, dst_stride, lhs, rhs, m) };
     }
     portable(dst, dst_stride, lhs, rhs, m);
 }
@@ -89,7 +94,7 @@ pub fn matmul(dst: &mut [f32], dst_stride: usize, lhs: Rows<'_>, rhs: &PackedRhs
 /// (AVX2, NEON) a block of 2 rows keeps its accumulators in registers.
 #[multiversion(targets("x86_64+avx2+fma+avx", "aarch64+neon"))]
 fn portable<'a>(dst: &mut [f32], dst_stride: usize, lhs: Rows<'a>, rhs: &PackedRhs, m: usize) {
-    blocks::<2>(dst, dst_stride, lhs, rhs, m, product);
+    blocks::<2>(dst, dst_stride, lhs, rhs, m);
 }
 
 /// `matmul` in blocks of `R` rows; a last partial block is computed with
@@ -102,14 +107,8 @@ fn blocks<const R: usize>(
     lhs: Rows<'_>,
     rhs: &PackedRhs,
     m: usize,
-    kernel: impl Fn(&[[f32; R]], &[[f32; COLS]], &mut [[f32; COLS]; R]),
 ) {
     let (k, n) = (rhs.k, rhs.n);
-    if m == 0 || n == 0 {
-        return;
-    }
-    assert!(dst_stride >= n && dst.len() >= (m - 1) * dst_stride + n);
-    assert!(k == 0 || (lhs.stride >= k && lhs.data.len() >= (m - 1) * lhs.stride + k));
     // `lhs` packed in blocks of `R` rows, each transposed so a reduction
     // index is one array; a column strip of `rhs` then stays in L1 while
     // every row block passes over it.
@@ -132,7 +131,7 @@ fn blocks<const R: usize>(
                 at: r0 * dst_stride + c0,
                 stride: dst_stride,
             };
-            kernel(&packed_lhs[rb * k..][..k], rhs.strip(s), &mut tile);
+            product(&packed_lhs[rb * k..][..k], rhs.strip(s), &mut tile);
             block.copy_out(&tile, dst);
         }
     }
@@ -176,24 +175,68 @@ fn product<const R: usize>(lhs: &[[f32; R]], rhs: &[[f32; COLS]], out: &mut [[f3
     *out = acc;
 }
 
-/// The AVX-512 block: 6 rows of 32 columns are 12 accumulator registers,
-/// enough independent FMA chains for two FMA ports, beside two `rhs` loads
-/// and a broadcast, all in the 32 registers. Written with intrinsics
-/// because LLVM's vectorizer makes this shape 3-10x slower depending on
-/// what it is inlined into.
+/// The AVX-512 path: blocks of 8 rows by 32 columns are 16 accumulator
+/// registers, enough independent FMA chains for two FMA ports, beside two
+/// `rhs` loads and a broadcast, all in the 32 registers. `lhs` is read in
+/// place (each row a sequential stream of broadcasts), so nothing is
+/// packed per call, and full blocks are stored straight into `dst`.
+/// Written with intrinsics because LLVM's vectorizer makes this shape
+/// 3-10x slower depending on what it is inlined into.
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use super::COLS;
+    use super::{Block, PackedRhs, Rows, COLS};
     use std::arch::x86_64::{
         _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
     };
 
-    pub const ROWS: usize = 6;
+    const ROWS: usize = 8;
 
+    /// # Safety
+    /// The CPU must have AVX-512F; `k > 0`, and `dst` and `lhs` must hold
+    /// the `m` rows their strides address (`matmul` asserts both).
     #[target_feature(enable = "avx512f")]
-    pub fn product(lhs: &[[f32; ROWS]], rhs: &[[f32; COLS]], out: &mut [[f32; COLS]; ROWS]) {
+    pub unsafe fn matmul(dst: &mut [f32], stride: usize, lhs: Rows<'_>, rhs: &PackedRhs, m: usize) {
+        let mut tile = [[0.0f32; COLS]; ROWS];
+        for s in 0..rhs.n.div_ceil(COLS) {
+            let c0 = s * COLS;
+            let cols = COLS.min(rhs.n - c0);
+            for r0 in (0..m).step_by(ROWS) {
+                let real = ROWS.min(m - r0);
+                // A partial block repeats its last real row; those results
+                // are dropped.
+                let rows = std::array::from_fn(|i| {
+                    let row = r0 + i.min(real - 1);
+                    // SAFETY: row < m, so the row starts inside `lhs`.
+                    unsafe { lhs.data.as_ptr().add(row * lhs.stride) }
+                });
+                if real == ROWS && cols == COLS {
+                    let out = std::array::from_fn(|i| {
+                        // SAFETY: rows r0.. r0 + 8 and columns c0 .. c0 + 32
+                        // lie inside `dst`'s m x n block.
+                        unsafe { dst.as_mut_ptr().add((r0 + i) * stride + c0) }
+                    });
+                    // SAFETY: each row holds k floats, each output 32.
+                    unsafe { block(rows, rhs.strip(s), out) };
+                } else {
+                    let out = std::array::from_fn(|i| tile[i].as_mut_ptr());
+                    // SAFETY: as above, with the tile's rows as outputs.
+                    unsafe { block(rows, rhs.strip(s), out) };
+                    let at = r0 * stride + c0;
+                    Block { rows: real, cols, at, stride }.copy_out(&tile, dst);
+                }
+            }
+        }
+    }
+
+    /// `out[i] = rows[i] @ strip` for the 8 rows of one block.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F; every `rows[i]` must be readable for
+    /// `strip.len()` floats and every `out[i]` writable for 32.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn block(rows: [*const f32; ROWS], strip: &[[f32; COLS]], out: [*mut f32; ROWS]) {
         let mut acc = [[_mm512_setzero_ps(); 2]; ROWS];
-        for (a, b) in lhs.iter().zip(rhs) {
+        for (p, b) in strip.iter().enumerate() {
             // SAFETY: `b` holds 32 floats, two 16-lane loads.
             let (lo, hi) = unsafe {
                 (
@@ -201,17 +244,18 @@ mod avx512 {
                     _mm512_loadu_ps(b[16..].as_ptr()),
                 )
             };
-            for (acc_row, &x) in acc.iter_mut().zip(a) {
-                let x = _mm512_set1_ps(x);
+            for (acc_row, row) in acc.iter_mut().zip(rows) {
+                // SAFETY: p < strip.len(), which the row holds.
+                let x = _mm512_set1_ps(unsafe { *row.add(p) });
                 acc_row[0] = _mm512_fmadd_ps(x, lo, acc_row[0]);
                 acc_row[1] = _mm512_fmadd_ps(x, hi, acc_row[1]);
             }
         }
-        for (o, acc_row) in out.iter_mut().zip(&acc) {
-            // SAFETY: `o` holds 32 floats, two 16-lane stores.
+        for (acc_row, o) in acc.iter().zip(out) {
+            // SAFETY: `o` is writable for 32 floats, two 16-lane stores.
             unsafe {
-                _mm512_storeu_ps(o.as_mut_ptr(), acc_row[0]);
-                _mm512_storeu_ps(o[16..].as_mut_ptr(), acc_row[1]);
+                _mm512_storeu_ps(o, acc_row[0]);
+                _mm512_storeu_ps(o.add(16), acc_row[1]);
             }
         }
     }
@@ -293,7 +337,8 @@ mod tests {
     }
 
     // Full blocks only, ragged rows, ragged columns, both, and k = 0.
-    const CASES: [(usize, usize, usize); 7] = [
+    const CASES: [(usize, usize, usize); 8] = [
+        (16, 64, 16),
         (12, 64, 16),
         (32, 256, 128),
         (7, 64, 5),

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from conftest import assert_close, check_grad, f32
 
+import rkeras
 from rkeras import _core
 
 ACT = {
@@ -214,3 +215,31 @@ def test_degenerate_shapes():
         np.zeros((2, 8), "f4"),
     )
     assert tuple(seq.shape) == (0, 3, 2) and [tuple(s.shape) for s in states] == [(0, 2)] * 2
+
+
+def test_long_fused_lstm_gradients_match_the_step_by_step_path(rng):
+    """Enough rows for several thread blocks and enough steps for several of
+    the backward's chunks (20 steps each, the last one partial): the fused
+    kernel's gradients equal the op-by-op path's, which an all-true mask
+    selects."""
+    from rkeras import ops
+
+    b, t, f, u = 40, 45, 5, 6
+    x, states, w, u_mat, bias = make("lstm", 4, True, rng, b, t, f, u)
+    r_seq, r_h, r_c = (f32(rng.standard_normal(s)) for s in [(b, t, u), (b, u), (b, u)])
+
+    def gradients(mask):
+        xs = [ops.convert_to_tensor(a.astype("f4")) for a in [x, *states, w, u_mat, bias]]
+        with rkeras.GradientTape() as tape:
+            for v in xs:
+                tape.watch(v)
+            seq, (h, c) = _core.recurrence(
+                "lstm", xs[0], xs[1:3], xs[3], xs[4], xs[5], mask, "tanh", "sigmoid", True
+            )
+            loss = ops.sum(seq * r_seq) + ops.sum(h * r_h) + ops.sum(c * r_c)
+        return [ops.convert_to_numpy(g) for g in tape.gradient(loss, xs)]
+
+    fused = gradients(None)
+    stepwise = gradients(np.ones((b, t), bool))
+    for i, (got, want) in enumerate(zip(fused, stepwise, strict=True)):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=f"gradient {i}")

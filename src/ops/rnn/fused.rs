@@ -4,7 +4,8 @@
 //! packed once per call) and one fused pointwise pass; the backward's step
 //! is the pointwise derivative and one product with the transposed packed
 //! weights, giving the inputs' and the previous state's gradients at once.
-//! The weights' gradients are one GEMM per block over all its steps.
+//! The weights' gradients are one GEMM per block and chunk of steps, run
+//! while the chunk's gate gradients are still in cache.
 //!
 //! Batch rows never interact, so blocks of rows run on separate threads
 //! from start to end, with no synchronisation between steps. Other cells,
@@ -202,7 +203,10 @@ impl Step {
         // `inputs` and `cells` are filled step by step (appending, so
         // nothing is zeroed first); each step's product overwrites its gates.
         let mut inputs = Vec::with_capacity(t * n * k);
-        let mut gates = vec![0.0; t * n * g];
+        // Grown a step at a time: zeroing the step's gates just before the
+        // product overwrites them stays in cache, a whole-sequence memset
+        // does not.
+        let mut gates = Vec::with_capacity(t * n * g);
         let mut cells = Vec::with_capacity((t + 1) * state);
         cells.extend_from_slice(&op.c0[rows.start * u..rows.end * u]);
         let mut h = op.h0[rows.start * u..rows.end * u].to_vec();
@@ -213,7 +217,8 @@ impl Step {
                 inputs.extend_from_slice(&op.x[at..at + f]);
                 inputs.extend_from_slice(h_row);
             }
-            let z = &mut gates[s * n * g..(s + 1) * n * g];
+            gates.resize((s + 1) * n * g, 0.0);
+            let z = &mut gates[s * n * g..];
             let lhs = Rows {
                 data: &inputs[s * n * k..],
                 stride: k,
@@ -260,7 +265,12 @@ impl Step {
             out.dh[i * u..(i + 1) * u].copy_from_slice(packed_row(i, t));
             out.dc[i * u..(i + 1) * u].copy_from_slice(packed_row(i, t + 1));
         }
-        let mut dz = vec![0.0f32; t * n * g];
+        // The gates' gradients of `CHUNK` steps at a time, folded into the
+        // weights' gradient by one GEMM per chunk while still in cache.
+        let chunk_steps = CHUNK_STEPS.min(t).max(1);
+        let mut dz = vec![0.0f32; chunk_steps * n * g];
+        let mut d_weights = vec![0.0f32; k * g];
+        let mut d_bias = vec![0.0f32; g];
         let mut dh_out = vec![0.0f32; state];
         let mut dxh = vec![0.0f32; n * k];
         for s in (0..t).rev() {
@@ -271,7 +281,8 @@ impl Step {
                     *d = c + o;
                 }
             }
-            let dz_step = &mut dz[s * n * g..(s + 1) * n * g];
+            let first = s - s % chunk_steps;
+            let dz_step = &mut dz[(s - first) * n * g..][..n * g];
             lstm_step_backward(
                 &part.gates[s * n * g..(s + 1) * n * g],
                 &part.cells[s * state..(s + 1) * state],
@@ -291,41 +302,65 @@ impl Step {
                 out.dx[at..at + f].copy_from_slice(&row[..f]);
                 out.dh[i * u..(i + 1) * u].copy_from_slice(&row[f..]);
             }
-        }
-        let mut d_weights = vec![0.0f32; k * g];
-        // SAFETY: `d_weights` is (K, 4U) row-major; the left operand is
-        // `inputs` (T*rows, K) read transposed and the right `dz`
-        // (T*rows, 4U), both row-major and exactly that long.
-        unsafe {
-            gemm(
-                k,
-                g,
-                t * n,
-                d_weights.as_mut_ptr(),
-                1,
-                g as isize,
-                false,
-                part.inputs.as_ptr(),
-                k as isize,
-                1,
-                dz.as_ptr(),
-                1,
-                g as isize,
-                0.0,
-                1.0,
-                false,
-                false,
-                false,
-                Parallelism::None,
-            );
-        }
-        let mut d_bias = vec![0.0f32; g];
-        for row in dz.chunks_exact(g) {
-            for (d, &v) in d_bias.iter_mut().zip(row) {
-                *d += v;
+            if s == first {
+                let steps = first..(first + chunk_steps).min(t);
+                let rows = steps.len() * n;
+                let inputs = &part.inputs[first * n * k..][..rows * k];
+                accumulate_weight_grads(&mut d_weights, &mut d_bias, inputs, &dz[..rows * g], k);
             }
         }
         (d_weights, d_bias)
+    }
+}
+
+/// Steps whose gates' gradients the backward keeps before folding them
+/// into the weights' gradient: a GEMM over 20 x 32 rows is still
+/// efficient, and 20 steps of a 32-row block's gradients (640 KiB at 64
+/// units) stay in L2.
+const CHUNK_STEPS: usize = 20;
+
+/// `d_weights (K, 4U) += inputs^T @ dz` and `d_bias += column sums of
+/// dz`, for `inputs (rows, K)` and `dz (rows, 4U)`, both row-major.
+fn accumulate_weight_grads(
+    d_weights: &mut [f32],
+    d_bias: &mut [f32],
+    inputs: &[f32],
+    dz: &[f32],
+    k: usize,
+) {
+    let g = d_bias.len();
+    let rows = dz.len() / g;
+    assert!(d_weights.len() == k * g && inputs.len() == rows * k && dz.len() == rows * g);
+    // SAFETY: the asserts above: `d_weights` is (K, 4U) row-major, the
+    // left operand `inputs` (rows, K) read transposed, the right `dz`
+    // (rows, 4U).
+    unsafe {
+        gemm(
+            k,
+            g,
+            rows,
+            d_weights.as_mut_ptr(),
+            1,
+            g as isize,
+            true,
+            inputs.as_ptr(),
+            k as isize,
+            1,
+            dz.as_ptr(),
+            1,
+            g as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            Parallelism::None,
+        );
+    }
+    for row in dz.chunks_exact(g) {
+        for (d, &v) in d_bias.iter_mut().zip(row) {
+            *d += v;
+        }
     }
 }
 
