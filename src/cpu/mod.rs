@@ -21,8 +21,9 @@ use crate::{bail, DType, Element, Layout, Result};
 pub use math::{erf, exp, log, tanh};
 
 /// Tensors smaller than this run on one thread: below it rayon's
-/// scheduling costs more than it saves.
-pub(crate) const PARALLEL_THRESHOLD: usize = 1 << 15;
+/// scheduling (waking workers, then their spinning beside the caller)
+/// costs more than a second thread saves on a memory-bound pass.
+pub(crate) const PARALLEL_THRESHOLD: usize = 1 << 17;
 /// Elements per rayon task in elementwise kernels.
 pub(crate) const CHUNK: usize = 1 << 14;
 

@@ -222,7 +222,13 @@ mod avx512 {
                     // SAFETY: as above, with the tile's rows as outputs.
                     unsafe { block(rows, rhs.strip(s), out) };
                     let at = r0 * stride + c0;
-                    Block { rows: real, cols, at, stride }.copy_out(&tile, dst);
+                    Block {
+                        rows: real,
+                        cols,
+                        at,
+                        stride,
+                    }
+                    .copy_out(&tile, dst);
                 }
             }
         }
