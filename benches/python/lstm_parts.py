@@ -8,23 +8,13 @@ shapes (batch 64, 100 steps, 64 features, 64 units), and one
 Prints the lower-quartile time of 30 runs for each, in milliseconds.
 """
 
-import time
-
 import numpy as np
+from throughput import quartile_ms
 
 import rkeras as keras
 from rkeras import _core, ops
 
 B, T, F, U = 64, 100, 64, 64
-
-
-def quartile_ms(fn, runs=30):
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[runs // 4] * 1e3
 
 
 def main():

@@ -1,8 +1,9 @@
 """What the training-throughput benchmarks share: running one framework's
-epochs and summarizing them."""
+epochs and summarizing them, and timing one call."""
 
 import os
 import resource
+import time
 
 
 def epoch_times(framework, keras_times, torch_times):
@@ -30,3 +31,13 @@ def summary(times, samples, **fields):
         "first_epoch_s": times[0],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def quartile_ms(fn, runs=30):
+    """The lower-quartile time of `runs` calls of `fn`, in milliseconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[runs // 4] * 1e3

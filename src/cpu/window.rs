@@ -12,7 +12,8 @@ use crate::{bail, Layout, Result};
 /// Floats per rayon task: smaller tasks cost more to schedule than to copy.
 const TASK_FLOATS: usize = 1 << 14;
 
-fn floats<'a>(storage: &'a CpuStorage, op: &str) -> Result<&'a Vec<f32>> {
+/// The float32 data of `storage`, or an error naming `op`.
+pub(super) fn floats<'a>(storage: &'a CpuStorage, op: &str) -> Result<&'a Vec<f32>> {
     match storage {
         CpuStorage::F32(v) => Ok(v),
         other => bail!(DType, "{op} takes float32, got {}", other.dtype()),

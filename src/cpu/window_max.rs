@@ -6,19 +6,13 @@
 use rayon::prelude::*;
 
 use super::alloc::output_buffer;
+use super::window::floats;
 use super::{elements, simd, CpuStorage};
 use crate::ops::conv::{Window, Window3};
-use crate::{bail, Layout, Result};
+use crate::{Layout, Result};
 
 /// Floats per rayon task: smaller tasks cost more to schedule than to scan.
 const TASK_FLOATS: usize = 1 << 14;
-
-fn floats<'a>(storage: &'a CpuStorage, op: &str) -> Result<&'a Vec<f32>> {
-    match storage {
-        CpuStorage::F32(v) => Ok(v),
-        other => bail!(DType, "{op} takes float32, got {}", other.dtype()),
-    }
-}
 
 /// Per channel, where one window takes its first maximum of `x`.
 struct FirstMax {
