@@ -303,9 +303,10 @@ where
     if n == 0 {
         return Vec::new();
     }
+    // Coalesced layouts have at least one dim.
     let (al, bl) = al.coalesced_with(bl);
-    let row = *al.dims().last().unwrap();
     let last = al.dims().len() - 1;
+    let row = al.dims()[last];
     let starts: Vec<(usize, usize)> = al
         .select(last, 0)
         .offsets()

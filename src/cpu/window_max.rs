@@ -3,9 +3,11 @@
 //! reads a second tensor there (max pooling itself when that is `x`);
 //! `argmax_scatter`, its adjoint, adds gradients back there.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
-use super::alloc::output_buffer;
+use super::alloc::{output_buffer, written_buffer};
 use super::window::floats;
 use super::{elements, simd, CpuStorage};
 use crate::ops::conv::{Window, Window3};
@@ -93,29 +95,32 @@ impl CpuStorage {
         let w = window.dims3();
         let (c, positions) = (window.channels, window.positions());
         let image = w.input.iter().product::<usize>() * c;
-        let mut out = output_buffer::<f32>(window.batch * positions * c);
         if c == 0 {
-            return Ok(CpuStorage::F32(out));
+            return Ok(CpuStorage::F32(Vec::new()));
         }
-        out.par_chunks_mut(c)
-            .with_min_len((TASK_FLOATS / c).max(1))
-            .enumerate()
-            .for_each_init(
-                || FirstMax::new(c),
-                |first, (r, dst)| {
-                    let (n, p) = (r / positions, r % positions);
-                    let images = n * image..(n + 1) * image;
-                    first.scan(&x[images.clone()], &w, position(&w, p));
-                    if pooling {
-                        dst.copy_from_slice(&first.best);
-                        return;
-                    }
-                    let v = &v[images];
-                    for (ch, d) in dst.iter_mut().enumerate() {
-                        *d = first.element(ch).map_or(0.0, |e| v[e]);
-                    }
-                },
-            );
+        let fill = |out: &mut [MaybeUninit<f32>]| {
+            out.par_chunks_mut(c)
+                .with_min_len((TASK_FLOATS / c).max(1))
+                .enumerate()
+                .for_each_init(
+                    || FirstMax::new(c),
+                    |first, (r, dst)| {
+                        let (n, p) = (r / positions, r % positions);
+                        let images = n * image..(n + 1) * image;
+                        first.scan(&x[images.clone()], &w, position(&w, p));
+                        let v = &v[images];
+                        for (ch, d) in dst.iter_mut().enumerate() {
+                            d.write(match first.element(ch) {
+                                Some(_) if pooling => first.best[ch],
+                                Some(e) => v[e],
+                                None => 0.0,
+                            });
+                        }
+                    },
+                )
+        };
+        // SAFETY: every row of `c` outputs is written, one per channel.
+        let out = unsafe { written_buffer(window.batch * positions * c, fill) };
         Ok(CpuStorage::F32(out))
     }
 

@@ -26,12 +26,13 @@ const WINDOW_MAX: Shader = Shader {
 impl GpuStorage {
     pub fn unfold(&self, layout: &Layout, window: &Window, pad: f32) -> Result<GpuStorage> {
         let total: usize = window.patch_dims().iter().product();
-        self.window_kernel("unfold", layout, window, total, pad)
+        let pad = [pad.to_bits() as i32];
+        window_kernel(WINDOW, "unfold", &[(self, layout)], &pad, window, total)
     }
 
     pub fn fold(&self, layout: &Layout, window: &Window) -> Result<GpuStorage> {
         let total: usize = window.input_dims().iter().product();
-        self.window_kernel("fold", layout, window, total, 0.0)
+        window_kernel(WINDOW, "fold", &[(self, layout)], &[0], window, total)
     }
 
     pub fn argmax_gather(
@@ -42,8 +43,8 @@ impl GpuStorage {
         window: &Window,
     ) -> Result<GpuStorage> {
         let total = window.batch * window.positions() * window.channels;
-        let other = (values, values_layout);
-        self.window_max_kernel("argmax_gather", layout, other, window, total)
+        let operands = [(self, layout), (values, values_layout)];
+        window_kernel(WINDOW_MAX, "argmax_gather", &operands, &[], window, total)
     }
 
     pub fn argmax_scatter(
@@ -54,69 +55,48 @@ impl GpuStorage {
         window: &Window,
     ) -> Result<GpuStorage> {
         let total: usize = window.input_dims().iter().product();
-        let other = (grads, grads_layout);
-        self.window_max_kernel("argmax_scatter", layout, other, window, total)
+        let operands = [(self, layout), (grads, grads_layout)];
+        window_kernel(WINDOW_MAX, "argmax_scatter", &operands, &[], window, total)
     }
+}
 
-    fn window_max_kernel(
-        &self,
-        entry: &'static str,
-        layout: &Layout,
-        (other, other_layout): (&GpuStorage, &Layout),
-        window: &Window,
-        total: usize,
-    ) -> Result<GpuStorage> {
-        self.same_device(other, entry)?;
-        if self.dtype != DType::F32 || other.dtype != DType::F32 {
-            bail!(
-                DType,
-                "{entry} takes float32, got {} and {}",
-                self.dtype,
-                other.dtype
-            );
+/// Runs `entry` over `total` float32 outputs with the float32 `operands`
+/// at bindings 1, 2, ... and the output after them; the parameter block is
+/// the geometry, then each operand's offset, then `extra` words.
+fn window_kernel(
+    shader: Shader,
+    entry: &'static str,
+    operands: &[(&GpuStorage, &Layout)],
+    extra: &[i32],
+    window: &Window,
+    total: usize,
+) -> Result<GpuStorage> {
+    let first = operands[0].0;
+    for (operand, _) in operands {
+        first.same_device(operand, entry)?;
+        if operand.dtype != DType::F32 {
+            bail!(DType, "{entry} takes float32, got {}", operand.dtype);
         }
-        let out = GpuStorage::alloc(self.ctx, DType::F32, total)?;
-        if total == 0 {
-            return Ok(out);
-        }
-        let (x, x_offset) = self.dense(layout)?;
-        let (other, other_offset) = other.dense(other_layout)?;
-        let mut params = geometry_params(total, window)?;
-        params.push(word(x_offset)?);
-        params.push(word(other_offset)?);
-        let mut launch = Launch::new(self.ctx);
-        let pipeline = launch.pipeline(WINDOW_MAX, entry, &[])?;
-        let buffers: [&wgpu::Buffer; 3] = [&x, &other, &out.buffer];
-        launch.dispatch(&pipeline, &params, &buffers, groups_for(total))?;
-        launch.submit()?;
-        Ok(out)
     }
-
-    fn window_kernel(
-        &self,
-        entry: &'static str,
-        layout: &Layout,
-        window: &Window,
-        total: usize,
-        pad: f32,
-    ) -> Result<GpuStorage> {
-        if self.dtype != DType::F32 {
-            bail!(DType, "{entry} takes float32, got {}", self.dtype);
-        }
-        let out = GpuStorage::alloc(self.ctx, DType::F32, total)?;
-        if total == 0 {
-            return Ok(out);
-        }
-        let (src, offset) = self.dense(layout)?;
-        let mut params = geometry_params(total, window)?;
+    let out = GpuStorage::alloc(first.ctx, DType::F32, total)?;
+    if total == 0 {
+        return Ok(out);
+    }
+    let mut params = geometry_params(total, window)?;
+    let mut dense = Vec::with_capacity(operands.len());
+    for (operand, layout) in operands {
+        let (buffer, offset) = operand.dense(layout)?;
         params.push(word(offset)?);
-        params.push(pad.to_bits() as i32);
-        let mut launch = Launch::new(self.ctx);
-        let pipeline = launch.pipeline(WINDOW, entry, &[])?;
-        launch.dispatch(&pipeline, &params, &[&src, &out.buffer], groups_for(total))?;
-        launch.submit()?;
-        Ok(out)
+        dense.push(buffer);
     }
+    params.extend_from_slice(extra);
+    let mut buffers: Vec<&wgpu::Buffer> = dense.iter().map(|b| &***b).collect();
+    buffers.push(&out.buffer);
+    let mut launch = Launch::new(first.ctx);
+    let pipeline = launch.pipeline(shader, entry, &[])?;
+    launch.dispatch(&pipeline, &params, &buffers, groups_for(total))?;
+    launch.submit()?;
+    Ok(out)
 }
 
 /// The parameter block's first 21 words: `[total, batch, channels]` and the

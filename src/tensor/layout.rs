@@ -174,13 +174,11 @@ impl Layout {
                 continue;
             }
             let here = [self.strides[axis], other.strides[axis]];
-            let merges = dims.last().is_some_and(|_| {
-                (0..2).all(|k| *strides[k].last().unwrap() == here[k] * d as isize)
-            });
-            if merges {
-                *dims.last_mut().unwrap() *= d;
+            let last = dims.len().wrapping_sub(1);
+            if !dims.is_empty() && (0..2).all(|k| strides[k][last] == here[k] * d as isize) {
+                dims[last] *= d;
                 for k in 0..2 {
-                    *strides[k].last_mut().unwrap() = here[k];
+                    strides[k][last] = here[k];
                 }
             } else {
                 dims.push(d);

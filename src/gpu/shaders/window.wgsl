@@ -47,15 +47,9 @@ fn fold(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         return;
     }
     let channels = uparam(2u);
-    var rem = i / channels;
-    var at: array<u32, 3>;
-    for (var d = 2i; d >= 0; d--) {
-        at[d] = rem % input_dim(u32(d));
-        rem /= input_dim(u32(d));
-    }
-    let image = rem;
+    let at = input_coords(i);
+    let image = i / image_size();
     let taps = kernel_dim(0u) * kernel_dim(1u) * kernel_dim(2u);
-    let positions = output_dim(0u) * output_dim(1u) * output_dim(2u);
     var sum = 0.0;
     for (var k0 = 0u; k0 < kernel_dim(0u); k0++) {
         let o0 = window_position(0u, at[0], k0);
@@ -66,9 +60,9 @@ fn fold(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             for (var k2 = 0u; k2 < kernel_dim(2u); k2++) {
                 let o2 = window_position(2u, at[2], k2);
                 if o2 < 0 { continue; }
-                let position = (u32(o0) * output_dim(1u) + u32(o1)) * output_dim(2u) + u32(o2);
+                let position = position_index(array<u32, 3>(u32(o0), u32(o1), u32(o2)));
                 let tap = (k0 * kernel_dim(1u) + k1) * kernel_dim(2u) + k2;
-                let row = (image * positions + position) * taps + tap;
+                let row = (image * positions() + position) * taps + tap;
                 sum += src[uparam(21u) + row * channels + i % channels];
             }
         }

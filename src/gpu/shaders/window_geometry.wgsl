@@ -32,3 +32,28 @@ fn tap_source(d: u32, o: u32, k: u32) -> i32 {
     }
     return padded;
 }
+
+// Elements per image, channels included.
+fn image_size() -> u32 {
+    return input_dim(0u) * input_dim(1u) * input_dim(2u) * uparam(2u);
+}
+
+// The spatial coordinates of channels-last element `i` within its image.
+fn input_coords(i: u32) -> array<u32, 3> {
+    var rem = i / uparam(2u);
+    var at: array<u32, 3>;
+    for (var d = 2i; d >= 0; d--) {
+        at[d] = rem % input_dim(u32(d));
+        rem /= input_dim(u32(d));
+    }
+    return at;
+}
+
+// Window positions per image, and the row-major index of position `o`.
+fn positions() -> u32 {
+    return output_dim(0u) * output_dim(1u) * output_dim(2u);
+}
+
+fn position_index(o: array<u32, 3>) -> u32 {
+    return (o[0] * output_dim(1u) + o[1]) * output_dim(2u) + o[2];
+}

@@ -12,10 +12,6 @@
 
 const NONE: u32 = 0xffffffffu;
 
-fn image_size() -> u32 {
-    return input_dim(0u) * input_dim(1u) * input_dim(2u) * uparam(2u);
-}
-
 // The offset within image `n` of window `o`'s first maximum in channel
 // `ch`, or NONE for a window wholly in padding.
 fn first_max(n: u32, o: array<u32, 3>, ch: u32) -> u32 {
@@ -78,13 +74,7 @@ fn argmax_scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
     let ch = i % channels;
     let n = i / image_size();
     let here = i % image_size();
-    var rem = i / channels;
-    var at: array<u32, 3>;
-    for (var d = 2i; d >= 0; d--) {
-        at[d] = rem % input_dim(u32(d));
-        rem /= input_dim(u32(d));
-    }
-    let positions = output_dim(0u) * output_dim(1u) * output_dim(2u);
+    let at = input_coords(i);
     var sum = 0.0;
     for (var k0 = 0u; k0 < kernel_dim(0u); k0++) {
         let o0 = window_position(0u, at[0], k0);
@@ -97,8 +87,8 @@ fn argmax_scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
                 if o2 < 0 { continue; }
                 let o = array<u32, 3>(u32(o0), u32(o1), u32(o2));
                 if first_max(n, o, ch) == here {
-                    let position = (o[0] * output_dim(1u) + o[1]) * output_dim(2u) + o[2];
-                    sum += other[uparam(22u) + (n * positions + position) * channels + ch];
+                    let row = n * positions() + position_index(o);
+                    sum += other[uparam(22u) + row * channels + ch];
                 }
             }
         }
