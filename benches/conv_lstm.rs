@@ -11,6 +11,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rkeras::autograd::Tape;
+use rkeras::cpu::lstm::{lstm_step_backward, lstm_step_forward};
 use rkeras::cpu::small_matmul::{matmul, PackedRhs, Rows};
 use rkeras::ops::rnn::{recurrence, Activation, CellKind, CellWeights, Recurrence};
 use rkeras::ops::{self, ConvSpec, Padding, PoolKind};
@@ -150,5 +151,44 @@ fn bench_step_product(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_conv, bench_lstm, bench_step_product);
+/// One thread's LSTM pointwise passes at the benchmark's shapes (32 batch
+/// rows, 64 units): the gates' activations and cell update, and their
+/// derivative. Reported in gate elements.
+fn bench_step_pointwise(c: &mut Criterion) {
+    let (rows, u) = (32, 64);
+    let values = |n: usize, seed| random(&[n], seed).to_vec::<f32>().unwrap();
+    let z = values(rows * 4 * u, 12)
+        .iter()
+        .map(|v| v * 40.0)
+        .collect::<Vec<_>>();
+    let bias = values(4 * u, 13);
+    let mut group = c.benchmark_group("lstm_step_pointwise");
+    group.throughput(Throughput::Elements((rows * 4 * u) as u64));
+    let (mut zs, mut cell, mut h) = (z.clone(), values(rows * u, 14), vec![0.0f32; rows * u]);
+    group.bench_function("forward", |b| {
+        b.iter(|| {
+            zs.copy_from_slice(&z);
+            lstm_step_forward(black_box(&mut zs), &bias, &mut cell, &mut h, u)
+        })
+    });
+    let gates = values(rows * 4 * u, 15);
+    let (c_prev, c_new, dh) = (
+        values(rows * u, 16),
+        values(rows * u, 17),
+        values(rows * u, 18),
+    );
+    let (mut dc, mut dz) = (values(rows * u, 19), vec![0.0f32; rows * 4 * u]);
+    group.bench_function("backward", |b| {
+        b.iter(|| lstm_step_backward(&gates, &c_prev, &c_new, &dh, &mut dc, black_box(&mut dz), u))
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_conv,
+    bench_lstm,
+    bench_step_product,
+    bench_step_pointwise
+);
 criterion_main!(benches);

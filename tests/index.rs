@@ -224,3 +224,37 @@ fn index_errors() {
         &["take_along_axis"],
     );
 }
+
+/// Outputs big enough to split across threads: an embedding-sized table
+/// with repeated indices, and a middle axis with several outer slices,
+/// where the row ranges straddle slice boundaries. Every sum must be
+/// formed in index order, so the result equals a serial f32 loop bit for
+/// bit.
+#[test]
+fn scatter_add_splits_large_outputs_without_changing_sums() {
+    let mut rng = Lcg::new(51);
+    for (outer, axis_len, inner, n) in [(1, 5000, 64, 6400), (3, 997, 50, 700)] {
+        let g: Vec<f32> = (0..outer * n * inner)
+            .map(|_| rng.uniform(-1.0, 1.0))
+            .collect();
+        let idx: Vec<i64> = (0..n)
+            .map(|_| (rng.next_u32() as usize % (axis_len / 7)) as i64 * 7)
+            .collect();
+        let mut want = vec![0.0f32; outer * axis_len * inner];
+        for o in 0..outer {
+            for (j, &i) in idx.iter().enumerate() {
+                for d in 0..inner {
+                    want[(o * axis_len + i as usize) * inner + d] += g[(o * n + j) * inner + d];
+                }
+            }
+        }
+        let dims = if outer == 1 {
+            vec![n, inner]
+        } else {
+            vec![outer, n, inner]
+        };
+        let axis = dims.len() - 2;
+        let s = ops::scatter_add(&tf(g, &dims), &ti64(idx, &[n]), axis, axis_len).unwrap();
+        assert_eq!(f32s(&s), want, "scatter_add {outer}x{axis_len}x{inner}");
+    }
+}

@@ -2,8 +2,12 @@
 //! concatenation. Each works on the contiguous `(outer, axis, inner)` view.
 
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 
-use super::{elements, index_values, map_same_dtype, Arith, CpuStorage};
+use rayon::prelude::*;
+
+use super::alloc::written_buffer;
+use super::{elements, index_values, map_same_dtype, Arith, CpuStorage, PARALLEL_THRESHOLD};
 use crate::{bail, Layout, Result};
 
 /// `(outer, axis length, inner)` of a shape split at `axis`.
@@ -13,6 +17,54 @@ fn split_at_axis(dims: &[usize], axis: usize) -> (usize, usize, usize) {
         dims[axis],
         dims[axis + 1..].iter().product(),
     )
+}
+
+/// `scatter_add`'s sum of `src (outer, n, inner)` into zeros of
+/// `(outer, axis_len, inner)` at `idx` along the middle axis. The output's
+/// rows are split into one range per thread; each thread zeroes its range
+/// and adds, in index order, the source rows that land in it, so every
+/// sum is formed in the same order as on one thread. An embedding's
+/// gradient (tens of thousands of rows) is the case this is for.
+fn scatter_rows(
+    src: &[f32],
+    idx: &[i64],
+    (outer, n, inner): (usize, usize, usize),
+    axis_len: usize,
+) -> Vec<f32> {
+    let rows = outer * axis_len;
+    if rows * inner == 0 {
+        return Vec::new();
+    }
+    let parts = if rows * inner < PARALLEL_THRESHOLD {
+        1
+    } else {
+        rayon::current_num_threads()
+    };
+    let per = rows.div_ceil(parts);
+    let fill = |out: &mut [MaybeUninit<f32>]| {
+        out.par_chunks_mut(per * inner)
+            .enumerate()
+            .for_each(|(part, chunk)| {
+                chunk.fill(MaybeUninit::new(0.0));
+                // SAFETY: every element was just initialized.
+                let chunk = unsafe { &mut *(chunk as *mut [MaybeUninit<f32>] as *mut [f32]) };
+                let first = part * per;
+                let end = first + chunk.len() / inner;
+                for o in first / axis_len..end.div_ceil(axis_len) {
+                    for (j, &i) in idx.iter().enumerate() {
+                        let row = o * axis_len + i as usize;
+                        if !(first..end).contains(&row) {
+                            continue;
+                        }
+                        let from = &src[(o * n + j) * inner..][..inner];
+                        let to = &mut chunk[(row - first) * inner..][..inner];
+                        to.iter_mut().zip(from).for_each(|(d, &s)| *d += s);
+                    }
+                }
+            });
+    };
+    // SAFETY: `fill` zeroes every chunk, which together cover the buffer.
+    unsafe { written_buffer(rows * inner, fill) }
 }
 
 impl CpuStorage {
@@ -54,16 +106,7 @@ impl CpuStorage {
         check_range(&idx, axis_len)?;
         let (outer, n, inner) = split_at_axis(layout.dims(), axis);
         let src = elements(v, layout);
-        let mut out = vec![0.0f32; outer * axis_len * inner];
-        for o in 0..outer {
-            for (j, &i) in idx.iter().enumerate().take(n) {
-                let from = (o * n + j) * inner;
-                let to = (o * axis_len + i as usize) * inner;
-                for (d, s) in out[to..to + inner].iter_mut().zip(&src[from..from + inner]) {
-                    *d += s;
-                }
-            }
-        }
+        let out = scatter_rows(&src, &idx[..n.min(idx.len())], (outer, n, inner), axis_len);
         Ok(CpuStorage::F32(out))
     }
 

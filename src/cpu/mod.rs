@@ -3,6 +3,7 @@
 //! `gemm` crate.
 
 pub mod alloc;
+mod avx512_math;
 mod elementwise;
 mod index;
 pub mod lstm;
