@@ -6,6 +6,8 @@
 //! registers for the whole reduction, and the inner loop has no bounds
 //! checks between its FMAs.
 
+use std::mem::MaybeUninit;
+
 use multiversion::multiversion;
 
 /// Output columns per register block and per packed strip: two AVX-512
@@ -75,6 +77,25 @@ pub struct Rows<'a> {
 /// # Panics
 /// If `dst` or `lhs` is shorter than `m` rows of its stride require.
 pub fn matmul(dst: &mut [f32], dst_stride: usize, lhs: Rows<'_>, rhs: &PackedRhs, m: usize) {
+    // SAFETY: `MaybeUninit<f32>` has `f32`'s layout, and `matmul_uninit`
+    // only ever writes initialized floats through it.
+    let dst = unsafe { &mut *(dst as *mut [f32] as *mut [MaybeUninit<f32>]) };
+    matmul_uninit(dst, dst_stride, lhs, rhs, m);
+}
+
+/// `matmul` into memory that need not be initialized: every element of
+/// the `m x n` block is written (so a `dst` of exactly `m` rows of stride
+/// `n` comes back fully initialized), and none is read.
+///
+/// # Panics
+/// As `matmul`.
+pub fn matmul_uninit(
+    dst: &mut [MaybeUninit<f32>],
+    dst_stride: usize,
+    lhs: Rows<'_>,
+    rhs: &PackedRhs,
+    m: usize,
+) {
     let (k, n) = (rhs.k, rhs.n);
     if m == 0 || n == 0 {
         return;
@@ -93,7 +114,13 @@ pub fn matmul(dst: &mut [f32], dst_stride: usize, lhs: Rows<'_>, rhs: &PackedRhs
 /// `matmul` without hand-written intrinsics: with 16 vector registers
 /// (AVX2, NEON) a block of 2 rows keeps its accumulators in registers.
 #[multiversion(targets("x86_64+avx2+fma+avx", "aarch64+neon"))]
-fn portable<'a>(dst: &mut [f32], dst_stride: usize, lhs: Rows<'a>, rhs: &PackedRhs, m: usize) {
+fn portable<'a>(
+    dst: &mut [MaybeUninit<f32>],
+    dst_stride: usize,
+    lhs: Rows<'a>,
+    rhs: &PackedRhs,
+    m: usize,
+) {
     blocks::<2>(dst, dst_stride, lhs, rhs, m);
 }
 
@@ -102,7 +129,7 @@ fn portable<'a>(dst: &mut [f32], dst_stride: usize, lhs: Rows<'a>, rhs: &PackedR
 /// its real rows are written.
 #[inline(always)]
 fn blocks<const R: usize>(
-    dst: &mut [f32],
+    dst: &mut [MaybeUninit<f32>],
     dst_stride: usize,
     lhs: Rows<'_>,
     rhs: &PackedRhs,
@@ -148,10 +175,12 @@ struct Block {
 impl Block {
     /// Copies the block's real rows and columns from `tile` to `dst`.
     #[inline(always)]
-    fn copy_out<const R: usize>(&self, tile: &[[f32; COLS]; R], dst: &mut [f32]) {
+    fn copy_out<const R: usize>(&self, tile: &[[f32; COLS]; R], dst: &mut [MaybeUninit<f32>]) {
         for (i, a) in tile.iter().take(self.rows).enumerate() {
             let at = self.at + i * self.stride;
-            dst[at..at + self.cols].copy_from_slice(&a[..self.cols]);
+            for (d, &v) in dst[at..at + self.cols].iter_mut().zip(&a[..self.cols]) {
+                d.write(v);
+            }
         }
     }
 }
@@ -184,7 +213,7 @@ fn product<const R: usize>(lhs: &[[f32; R]], rhs: &[[f32; COLS]], out: &mut [[f3
 /// 3-10x slower depending on what it is inlined into.
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use super::{Block, PackedRhs, Rows, COLS};
+    use super::{Block, MaybeUninit, PackedRhs, Rows, COLS};
     use std::arch::x86_64::{
         _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
     };
@@ -195,7 +224,13 @@ mod avx512 {
     /// The CPU must have AVX-512F; `k > 0`, and `dst` and `lhs` must hold
     /// the `m` rows their strides address (`matmul` asserts both).
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn matmul(dst: &mut [f32], stride: usize, lhs: Rows<'_>, rhs: &PackedRhs, m: usize) {
+    pub unsafe fn matmul(
+        dst: &mut [MaybeUninit<f32>],
+        stride: usize,
+        lhs: Rows<'_>,
+        rhs: &PackedRhs,
+        m: usize,
+    ) {
         let mut tile = [[0.0f32; COLS]; ROWS];
         for s in 0..rhs.n.div_ceil(COLS) {
             let c0 = s * COLS;
@@ -213,7 +248,7 @@ mod avx512 {
                     let out = std::array::from_fn(|i| {
                         // SAFETY: rows r0.. r0 + 8 and columns c0 .. c0 + 32
                         // lie inside `dst`'s m x n block.
-                        unsafe { dst.as_mut_ptr().add((r0 + i) * stride + c0) }
+                        unsafe { dst.as_mut_ptr().add((r0 + i) * stride + c0).cast::<f32>() }
                     });
                     // SAFETY: each row holds k floats, each output 32.
                     unsafe { block(rows, rhs.strip(s), out) };
@@ -298,7 +333,7 @@ mod tests {
             .collect()
     }
 
-    type Kernel = fn(&mut [f32], usize, Rows, &PackedRhs, usize);
+    type Kernel = fn(&mut [MaybeUninit<f32>], usize, Rows, &PackedRhs, usize);
 
     /// Runs both kernels into a `dst` filled with NaN, so a read of the old
     /// values or a write between rows shows.
@@ -318,10 +353,12 @@ mod tests {
         naive(&mut want, ds, lhs, ls, rhs, (m, n, k));
         // The dispatched kernel (intrinsics on AVX-512 machines) and the
         // portable one, which CI's machine may never select.
-        let paths: [Kernel; 2] = [matmul, portable];
+        let paths: [Kernel; 2] = [matmul_uninit, portable];
         for path in paths {
-            let mut got = vec![f32::NAN; m * ds];
+            let mut got = vec![MaybeUninit::new(f32::NAN); m * ds];
             path(&mut got, ds, lhs_rows, packed, m);
+            // SAFETY: every element started initialized (as NaN).
+            let got: Vec<f32> = got.iter().map(|v| unsafe { v.assume_init() }).collect();
             compare(&got, &want, ds, (m, n, k));
         }
     }

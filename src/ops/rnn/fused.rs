@@ -22,7 +22,7 @@ use super::cells::Grads;
 use super::{Activation, CellKind, Recurrence};
 use crate::cpu::elements;
 use crate::cpu::lstm::{lstm_step_backward, lstm_step_forward};
-use crate::cpu::small_matmul::{matmul, PackedRhs, Rows};
+use crate::cpu::small_matmul::{matmul, matmul_uninit, PackedRhs, Rows};
 use crate::ops::concatenate;
 use crate::{Device, Element, Result, Storage, Tensor};
 
@@ -203,9 +203,8 @@ impl Step {
         // `inputs` and `cells` are filled step by step (appending, so
         // nothing is zeroed first); each step's product overwrites its gates.
         let mut inputs = Vec::with_capacity(t * n * k);
-        // Grown a step at a time: zeroing the step's gates just before the
-        // product overwrites them stays in cache, a whole-sequence memset
-        // does not.
+        // Grown a step at a time, each step's product writing straight
+        // into the spare capacity: nothing is zeroed first.
         let mut gates = Vec::with_capacity(t * n * g);
         let mut cells = Vec::with_capacity((t + 1) * state);
         cells.extend_from_slice(&op.c0[rows.start * u..rows.end * u]);
@@ -217,13 +216,20 @@ impl Step {
                 inputs.extend_from_slice(&op.x[at..at + f]);
                 inputs.extend_from_slice(h_row);
             }
-            gates.resize((s + 1) * n * g, 0.0);
-            let z = &mut gates[s * n * g..];
             let lhs = Rows {
                 data: &inputs[s * n * k..],
                 stride: k,
             };
-            matmul(z, g, lhs, op.weights, n);
+            matmul_uninit(
+                &mut gates.spare_capacity_mut()[..n * g],
+                g,
+                lhs,
+                op.weights,
+                n,
+            );
+            // SAFETY: the product wrote all `n` rows of `g` gates.
+            unsafe { gates.set_len((s + 1) * n * g) };
+            let z = &mut gates[s * n * g..];
             cells.extend_from_within(s * state..(s + 1) * state);
             lstm_step_forward(z, op.bias, &mut cells[(s + 1) * state..], &mut h, u);
             for (i, h_row) in h.chunks_exact(u).enumerate() {
