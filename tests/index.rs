@@ -227,11 +227,11 @@ fn index_errors() {
 
 /// Outputs big enough to split across threads: an embedding-sized table
 /// with repeated indices, and a middle axis with several outer slices,
-/// where the row ranges straddle slice boundaries. Every sum must be
-/// formed in index order, so the result equals a serial f32 loop bit for
-/// bit.
+/// where the row ranges straddle slice boundaries. Every scattered sum
+/// must be formed in index order, so the result equals a serial f32 loop
+/// bit for bit; the gather of the same rows must copy them exactly.
 #[test]
-fn scatter_add_splits_large_outputs_without_changing_sums() {
+fn gather_and_scatter_add_split_large_outputs_exactly() {
     let mut rng = Lcg::new(51);
     for (outer, axis_len, inner, n) in [(1, 5000, 64, 6400), (3, 997, 50, 700)] {
         let g: Vec<f32> = (0..outer * n * inner)
@@ -254,7 +254,18 @@ fn scatter_add_splits_large_outputs_without_changing_sums() {
             vec![outer, n, inner]
         };
         let axis = dims.len() - 2;
-        let s = ops::scatter_add(&tf(g, &dims), &ti64(idx, &[n]), axis, axis_len).unwrap();
+        let idx = ti64(idx, &[n]);
+        let s = ops::scatter_add(&tf(g, &dims), &idx, axis, axis_len).unwrap();
         assert_eq!(f32s(&s), want, "scatter_add {outer}x{axis_len}x{inner}");
+        let taken = ops::take(&s, &idx, Some(axis as isize)).unwrap();
+        let iv = idx.to_vec::<i64>().unwrap();
+        let rows: Vec<f32> = (0..outer * n)
+            .flat_map(|r| {
+                let at = ((r / n) * axis_len + iv[r % n] as usize) * inner;
+                want[at..at + inner].to_vec()
+            })
+            .collect();
+        assert_eq!(taken.dims(), &dims[..], "take shape");
+        assert_eq!(f32s(&taken), rows, "take {outer}x{axis_len}x{inner}");
     }
 }

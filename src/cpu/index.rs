@@ -19,6 +19,42 @@ fn split_at_axis(dims: &[usize], axis: usize) -> (usize, usize, usize) {
     )
 }
 
+/// `gather`'s rows of `src (outer, len, inner)` at `idx` along the middle
+/// axis, `(outer, idx.len(), inner)`. Large outputs (an embedding lookup's
+/// thousands of rows from a table in L3) are copied by all threads.
+fn gather_rows<T: Copy + Send + Sync>(
+    src: &[T],
+    idx: &[i64],
+    (outer, len, inner): (usize, usize, usize),
+) -> Vec<T> {
+    let rows = outer * idx.len();
+    if rows * inner == 0 {
+        return Vec::new();
+    }
+    let row = |r: usize| {
+        let (o, j) = (r / idx.len(), r % idx.len());
+        &src[(o * len + idx[j] as usize) * inner..][..inner]
+    };
+    let copy = |first: usize, out: &mut [MaybeUninit<T>]| {
+        for (r, dst) in out.chunks_exact_mut(inner).enumerate() {
+            for (d, &v) in dst.iter_mut().zip(row(first + r)) {
+                d.write(v);
+            }
+        }
+    };
+    let fill = |out: &mut [MaybeUninit<T>]| {
+        if rows * inner < PARALLEL_THRESHOLD {
+            return copy(0, out);
+        }
+        let per = rows.div_ceil(rayon::current_num_threads());
+        out.par_chunks_mut(per * inner)
+            .enumerate()
+            .for_each(|(part, chunk)| copy(part * per, chunk));
+    };
+    // SAFETY: `fill` writes every row of every chunk, which cover the buffer.
+    unsafe { written_buffer(rows * inner, fill) }
+}
+
 /// `scatter_add`'s sum of `src (outer, n, inner)` into zeros of
 /// `(outer, axis_len, inner)` at `idx` along the middle axis. The output's
 /// rows are split into one range per thread; each thread zeroes its range
@@ -79,15 +115,7 @@ impl CpuStorage {
         let (outer, len, inner) = split_at_axis(layout.dims(), axis);
         check_range(&idx, len)?;
         Ok(map_same_dtype!(self, v => {
-            let src = elements(v, layout);
-            let mut out = Vec::with_capacity(outer * idx.len() * inner);
-            for o in 0..outer {
-                for &i in idx.iter() {
-                    let start = (o * len + i as usize) * inner;
-                    out.extend_from_slice(&src[start..start + inner]);
-                }
-            }
-            out
+            gather_rows(&elements(v, layout), &idx, (outer, len, inner))
         }))
     }
 

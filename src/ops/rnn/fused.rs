@@ -13,6 +13,7 @@
 //! same single tape node.
 
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use gemm::{gemm, Parallelism};
@@ -88,11 +89,11 @@ fn row_blocks(b: usize) -> Vec<Range<usize>> {
 }
 
 /// Splits `data` into consecutive chunks of `rows.len() * width` elements.
-fn split_rows<'a>(
-    mut data: &'a mut [f32],
+fn split_rows<'a, T>(
+    mut data: &'a mut [T],
     blocks: &[Range<usize>],
     width: usize,
-) -> Vec<&'a mut [f32]> {
+) -> Vec<&'a mut [T]> {
     let mut out = Vec::with_capacity(blocks.len());
     for rows in blocks {
         let (head, tail) = data.split_at_mut(rows.len() * width);
@@ -100,6 +101,33 @@ fn split_rows<'a>(
         data = tail;
     }
     out
+}
+
+/// Copies `src` into the start of `dst`, which need not be initialized.
+fn write(dst: &mut [MaybeUninit<f32>], src: &[f32]) {
+    for (d, &v) in dst.iter_mut().zip(src) {
+        d.write(v);
+    }
+}
+
+/// A buffer of `n` floats whose blocks of rows `fill` writes in full
+/// (each block's forward or backward writes every element of its rows),
+/// so it is never zeroed first.
+fn written_by_blocks<R>(
+    n: usize,
+    blocks: &[Range<usize>],
+    width: usize,
+    fill: impl FnOnce(Vec<&mut [MaybeUninit<f32>]>) -> R,
+) -> (Vec<f32>, R) {
+    let mut out = Vec::with_capacity(n);
+    let result = fill(split_rows(
+        &mut out.spare_capacity_mut()[..n],
+        blocks,
+        width,
+    ));
+    // SAFETY: the blocks cover all `n` elements and `fill` wrote each.
+    unsafe { out.set_len(n) };
+    (out, result)
 }
 
 /// The elements of a float32 host tensor in row-major order, borrowed
@@ -151,23 +179,23 @@ pub fn forward(
     };
     let (x, h0, c0) = (host_f32(x)?, host_f32(h0)?, host_f32(c0)?);
     let blocks = row_blocks(b);
-    let mut packed = vec![0.0f32; b * (t + 2) * u];
-    let outputs = split_rows(&mut packed, &blocks, (t + 2) * u);
     let step = Step { dims, go_backwards };
-    let parts: Vec<Part> = blocks
-        .par_iter()
-        .zip(outputs)
-        .map(|(rows, out)| {
-            let operands = StepOperands {
-                x: &x,
-                h0: &h0,
-                c0: &c0,
-                weights: &weights,
-                bias: &bias,
-            };
-            step.forward(rows.clone(), operands, out)
-        })
-        .collect();
+    let (packed, parts) = written_by_blocks(b * (t + 2) * u, &blocks, (t + 2) * u, |outputs| {
+        blocks
+            .par_iter()
+            .zip(outputs)
+            .map(|(rows, out)| {
+                let operands = StepOperands {
+                    x: &x,
+                    h0: &h0,
+                    c0: &c0,
+                    weights: &weights,
+                    bias: &bias,
+                };
+                step.forward(rows.clone(), operands, out)
+            })
+            .collect::<Vec<Part>>()
+    });
     let saved = FusedLstm {
         parts,
         weights_t: PackedRhs::transposed(&stacked, (dims.gates(), dims.k())),
@@ -196,7 +224,12 @@ struct Step {
 impl Step {
     /// Runs this block's rows through every step, writing their rows of
     /// the packed output `(rows, T + 2, U)`.
-    fn forward(&self, rows: Range<usize>, op: StepOperands<'_>, packed: &mut [f32]) -> Part {
+    fn forward(
+        &self,
+        rows: Range<usize>,
+        op: StepOperands<'_>,
+        packed: &mut [MaybeUninit<f32>],
+    ) -> Part {
         let (t, f, u) = (self.dims.steps, self.dims.features, self.dims.units);
         let (k, g, n) = (self.dims.k(), self.dims.gates(), rows.len());
         let state = n * u;
@@ -233,14 +266,13 @@ impl Step {
             cells.extend_from_within(s * state..(s + 1) * state);
             lstm_step_forward(z, op.bias, &mut cells[(s + 1) * state..], &mut h, u);
             for (i, h_row) in h.chunks_exact(u).enumerate() {
-                let at = (i * (t + 2) + s) * u;
-                packed[at..at + u].copy_from_slice(h_row);
+                write(&mut packed[(i * (t + 2) + s) * u..], h_row);
             }
         }
         for (i, h_row) in h.chunks_exact(u).enumerate() {
             let at = (i * (t + 2) + t) * u;
-            packed[at..at + u].copy_from_slice(h_row);
-            packed[at + u..at + 2 * u].copy_from_slice(&cells[t * state + i * u..][..u]);
+            write(&mut packed[at..], h_row);
+            write(&mut packed[at + u..], &cells[t * state + i * u..][..u]);
         }
         Part {
             rows,
@@ -304,8 +336,7 @@ impl Step {
             };
             matmul(&mut dxh, k, lhs, weights_t, n);
             for (i, row) in dxh.chunks_exact(k).enumerate() {
-                let at = (i * t + time) * f;
-                out.dx[at..at + f].copy_from_slice(&row[..f]);
+                write(&mut out.dx[(i * t + time) * f..], &row[..f]);
                 out.dh[i * u..(i + 1) * u].copy_from_slice(&row[f..]);
             }
             if s == first {
@@ -372,7 +403,8 @@ fn accumulate_weight_grads(
 
 /// One block's rows of the backward's outputs.
 struct BlockGrads<'a> {
-    dx: &'a mut [f32],
+    /// Written in full, every step's row of every batch row.
+    dx: &'a mut [MaybeUninit<f32>],
     dh: &'a mut [f32],
     dc: &'a mut [f32],
 }
@@ -386,25 +418,26 @@ pub fn backward(saved: &FusedLstm, grad: &Tensor) -> Result<Grads> {
     let b = saved.parts.last().map_or(0, |p| p.rows.end);
     let grad = host_f32(grad)?;
     let blocks: Vec<Range<usize>> = saved.parts.iter().map(|p| p.rows.clone()).collect();
-    let mut dx = vec![0.0f32; b * t * f];
     let mut dh = vec![0.0f32; b * u];
     let mut dc = vec![0.0f32; b * u];
-    let outs: Vec<BlockGrads> = split_rows(&mut dx, &blocks, t * f)
-        .into_iter()
-        .zip(split_rows(&mut dh, &blocks, u))
-        .zip(split_rows(&mut dc, &blocks, u))
-        .map(|((dx, dh), dc)| BlockGrads { dx, dh, dc })
-        .collect();
     let step = Step {
         dims,
         go_backwards: saved.go_backwards,
     };
-    let shares: Vec<(Vec<f32>, Vec<f32>)> = saved
-        .parts
-        .par_iter()
-        .zip(outs)
-        .map(|(part, out)| step.backward(part, &grad, &saved.weights_t, out))
-        .collect();
+    let (dx, shares) = written_by_blocks(b * t * f, &blocks, t * f, |dxs| {
+        let outs: Vec<BlockGrads> = dxs
+            .into_iter()
+            .zip(split_rows(&mut dh, &blocks, u))
+            .zip(split_rows(&mut dc, &blocks, u))
+            .map(|((dx, dh), dc)| BlockGrads { dx, dh, dc })
+            .collect();
+        saved
+            .parts
+            .par_iter()
+            .zip(outs)
+            .map(|(part, out)| step.backward(part, &grad, &saved.weights_t, out))
+            .collect::<Vec<(Vec<f32>, Vec<f32>)>>()
+    });
     let mut d_weights = vec![0.0f32; dims.k() * g];
     let mut d_bias = vec![0.0f32; g];
     for (w, bias) in &shares {
