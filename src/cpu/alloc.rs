@@ -28,13 +28,33 @@ pub(crate) unsafe fn written_buffer<T>(
     n: usize,
     fill: impl FnOnce(&mut [MaybeUninit<T>]),
 ) -> Vec<T> {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { written_buffer_with(n, fill) }.0
+}
+
+/// `written_buffer` whose `fill` also returns a value, such as what a
+/// kernel that fills the buffer from several threads keeps beside it.
+///
+/// # Safety
+/// As `written_buffer`.
+pub(crate) unsafe fn written_buffer_with<T, R>(
+    n: usize,
+    fill: impl FnOnce(&mut [MaybeUninit<T>]) -> R,
+) -> (Vec<T>, R) {
     let mut out = Vec::with_capacity(n);
     let spare = &mut out.spare_capacity_mut()[..n];
     advise_huge_pages(spare);
-    fill(spare);
+    let result = fill(spare);
     // SAFETY: the caller's `fill` initialized all `n` elements.
     unsafe { out.set_len(n) };
-    out
+    (out, result)
+}
+
+/// Copies `src` into the start of `dst`, which need not be initialized.
+pub(crate) fn write_copy<T: Copy>(dst: &mut [MaybeUninit<T>], src: &[T]) {
+    for (d, &v) in dst.iter_mut().zip(src) {
+        d.write(v);
+    }
 }
 
 #[cfg(target_os = "linux")]

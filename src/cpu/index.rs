@@ -6,7 +6,7 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use super::alloc::written_buffer;
+use super::alloc::{write_copy, written_buffer};
 use super::{elements, index_values, map_same_dtype, Arith, CpuStorage, PARALLEL_THRESHOLD};
 use crate::{bail, Layout, Result};
 
@@ -37,9 +37,7 @@ fn gather_rows<T: Copy + Send + Sync>(
     };
     let copy = |first: usize, out: &mut [MaybeUninit<T>]| {
         for (r, dst) in out.chunks_exact_mut(inner).enumerate() {
-            for (d, &v) in dst.iter_mut().zip(row(first + r)) {
-                d.write(v);
-            }
+            write_copy(dst, row(first + r));
         }
     };
     let fill = |out: &mut [MaybeUninit<T>]| {

@@ -10,6 +10,8 @@ use std::mem::MaybeUninit;
 
 use multiversion::multiversion;
 
+use super::alloc::write_copy;
+
 /// Output columns per register block and per packed strip: two AVX-512
 /// registers per output row.
 const COLS: usize = 32;
@@ -178,9 +180,7 @@ impl Block {
     fn copy_out<const R: usize>(&self, tile: &[[f32; COLS]; R], dst: &mut [MaybeUninit<f32>]) {
         for (i, a) in tile.iter().take(self.rows).enumerate() {
             let at = self.at + i * self.stride;
-            for (d, &v) in dst[at..at + self.cols].iter_mut().zip(&a[..self.cols]) {
-                d.write(v);
-            }
+            write_copy(&mut dst[at..at + self.cols], &a[..self.cols]);
         }
     }
 }

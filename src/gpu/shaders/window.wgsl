@@ -49,23 +49,12 @@ fn fold(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let channels = uparam(2u);
     let at = input_coords(i);
     let image = i / image_size();
-    let taps = kernel_dim(0u) * kernel_dim(1u) * kernel_dim(2u);
     var sum = 0.0;
-    for (var k0 = 0u; k0 < kernel_dim(0u); k0++) {
-        let o0 = window_position(0u, at[0], k0);
-        if o0 < 0 { continue; }
-        for (var k1 = 0u; k1 < kernel_dim(1u); k1++) {
-            let o1 = window_position(1u, at[1], k1);
-            if o1 < 0 { continue; }
-            for (var k2 = 0u; k2 < kernel_dim(2u); k2++) {
-                let o2 = window_position(2u, at[2], k2);
-                if o2 < 0 { continue; }
-                let position = position_index(array<u32, 3>(u32(o0), u32(o1), u32(o2)));
-                let tap = (k0 * kernel_dim(1u) + k1) * kernel_dim(2u) + k2;
-                let row = (image * positions() + position) * taps + tap;
-                sum += src[uparam(21u) + row * channels + i % channels];
-            }
-        }
+    for (var tap = 0u; tap < taps(); tap++) {
+        let window = covering_window(at, tap);
+        if !window.found { continue; }
+        let row = (image * positions() + position_index(window.position)) * taps() + tap;
+        sum += src[uparam(21u) + row * channels + i % channels];
     }
     dst[i] = sum;
 }

@@ -23,6 +23,37 @@ fn window_position(d: u32, x: u32, k: u32) -> i32 {
     return o;
 }
 
+// Kernel taps per window.
+fn taps() -> u32 {
+    return kernel_dim(0u) * kernel_dim(1u) * kernel_dim(2u);
+}
+
+// The window position whose tap `tap` (row-major over the kernel dims)
+// reads the input element at spatial coordinates `at`, or false in `found`
+// when no window does: the adjoint kernels gather from every such window.
+struct Covering {
+    found: bool,
+    position: array<u32, 3>,
+}
+
+fn covering_window(at: array<u32, 3>, tap: u32) -> Covering {
+    var coords = at;
+    var k = array<u32, 3>(
+        tap / (kernel_dim(1u) * kernel_dim(2u)),
+        tap / kernel_dim(2u) % kernel_dim(1u),
+        tap % kernel_dim(2u));
+    var out: Covering;
+    for (var d = 0u; d < 3u; d++) {
+        let o = window_position(d, coords[d], k[d]);
+        if o < 0 {
+            return out;
+        }
+        out.position[d] = u32(o);
+    }
+    out.found = true;
+    return out;
+}
+
 // The input index along dim `d` that tap `k` of window position `o` reads,
 // or -1 where it falls in the padding.
 fn tap_source(d: u32, o: u32, k: u32) -> i32 {

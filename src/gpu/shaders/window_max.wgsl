@@ -76,21 +76,11 @@ fn argmax_scatter(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
     let here = i % image_size();
     let at = input_coords(i);
     var sum = 0.0;
-    for (var k0 = 0u; k0 < kernel_dim(0u); k0++) {
-        let o0 = window_position(0u, at[0], k0);
-        if o0 < 0 { continue; }
-        for (var k1 = 0u; k1 < kernel_dim(1u); k1++) {
-            let o1 = window_position(1u, at[1], k1);
-            if o1 < 0 { continue; }
-            for (var k2 = 0u; k2 < kernel_dim(2u); k2++) {
-                let o2 = window_position(2u, at[2], k2);
-                if o2 < 0 { continue; }
-                let o = array<u32, 3>(u32(o0), u32(o1), u32(o2));
-                if first_max(n, o, ch) == here {
-                    let row = n * positions() + position_index(o);
-                    sum += other[uparam(22u) + row * channels + ch];
-                }
-            }
+    for (var tap = 0u; tap < taps(); tap++) {
+        let window = covering_window(at, tap);
+        if window.found && first_max(n, window.position, ch) == here {
+            let row = n * positions() + position_index(window.position);
+            sum += other[uparam(22u) + row * channels + ch];
         }
     }
     dst[i] = sum;

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 
 use super::cells::Grads;
 use super::{Activation, CellKind, Recurrence};
+use crate::cpu::alloc::{write_copy, written_buffer_with};
 use crate::cpu::elements;
 use crate::cpu::lstm::{lstm_step_backward, lstm_step_forward};
 use crate::cpu::small_matmul::{matmul, matmul_uninit, PackedRhs, Rows};
@@ -103,13 +104,6 @@ fn split_rows<'a, T>(
     out
 }
 
-/// Copies `src` into the start of `dst`, which need not be initialized.
-fn write(dst: &mut [MaybeUninit<f32>], src: &[f32]) {
-    for (d, &v) in dst.iter_mut().zip(src) {
-        d.write(v);
-    }
-}
-
 /// A buffer of `n` floats whose blocks of rows `fill` writes in full
 /// (each block's forward or backward writes every element of its rows),
 /// so it is never zeroed first.
@@ -119,15 +113,8 @@ fn written_by_blocks<R>(
     width: usize,
     fill: impl FnOnce(Vec<&mut [MaybeUninit<f32>]>) -> R,
 ) -> (Vec<f32>, R) {
-    let mut out = Vec::with_capacity(n);
-    let result = fill(split_rows(
-        &mut out.spare_capacity_mut()[..n],
-        blocks,
-        width,
-    ));
-    // SAFETY: the blocks cover all `n` elements and `fill` wrote each.
-    unsafe { out.set_len(n) };
-    (out, result)
+    // SAFETY: the blocks cover all `n` elements and `fill` writes each.
+    unsafe { written_buffer_with(n, |spare| fill(split_rows(spare, blocks, width))) }
 }
 
 /// The elements of a float32 host tensor in row-major order, borrowed
@@ -266,13 +253,13 @@ impl Step {
             cells.extend_from_within(s * state..(s + 1) * state);
             lstm_step_forward(z, op.bias, &mut cells[(s + 1) * state..], &mut h, u);
             for (i, h_row) in h.chunks_exact(u).enumerate() {
-                write(&mut packed[(i * (t + 2) + s) * u..], h_row);
+                write_copy(&mut packed[(i * (t + 2) + s) * u..], h_row);
             }
         }
         for (i, h_row) in h.chunks_exact(u).enumerate() {
             let at = (i * (t + 2) + t) * u;
-            write(&mut packed[at..], h_row);
-            write(&mut packed[at + u..], &cells[t * state + i * u..][..u]);
+            write_copy(&mut packed[at..], h_row);
+            write_copy(&mut packed[at + u..], &cells[t * state + i * u..][..u]);
         }
         Part {
             rows,
@@ -336,7 +323,7 @@ impl Step {
             };
             matmul(&mut dxh, k, lhs, weights_t, n);
             for (i, row) in dxh.chunks_exact(k).enumerate() {
-                write(&mut out.dx[(i * t + time) * f..], &row[..f]);
+                write_copy(&mut out.dx[(i * t + time) * f..], &row[..f]);
                 out.dh[i * u..(i + 1) * u].copy_from_slice(&row[f..]);
             }
             if s == first {
