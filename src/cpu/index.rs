@@ -69,33 +69,32 @@ fn scatter_rows(
     if rows * inner == 0 {
         return Vec::new();
     }
-    let parts = if rows * inner < PARALLEL_THRESHOLD {
-        1
-    } else {
-        rayon::current_num_threads()
+    // Zeroes output rows `first ..` (the chunk) and sums into them.
+    let sum_into = |first: usize, chunk: &mut [MaybeUninit<f32>]| {
+        chunk.fill(MaybeUninit::new(0.0));
+        // SAFETY: every element was just initialized.
+        let chunk = unsafe { &mut *(chunk as *mut [MaybeUninit<f32>] as *mut [f32]) };
+        let end = first + chunk.len() / inner;
+        for o in first / axis_len..end.div_ceil(axis_len) {
+            for (j, &i) in idx.iter().enumerate() {
+                let row = o * axis_len + i as usize;
+                if !(first..end).contains(&row) {
+                    continue;
+                }
+                let from = &src[(o * n + j) * inner..][..inner];
+                let to = &mut chunk[(row - first) * inner..][..inner];
+                to.iter_mut().zip(from).for_each(|(d, &s)| *d += s);
+            }
+        }
     };
-    let per = rows.div_ceil(parts);
     let fill = |out: &mut [MaybeUninit<f32>]| {
+        if rows * inner < PARALLEL_THRESHOLD {
+            return sum_into(0, out);
+        }
+        let per = rows.div_ceil(rayon::current_num_threads());
         out.par_chunks_mut(per * inner)
             .enumerate()
-            .for_each(|(part, chunk)| {
-                chunk.fill(MaybeUninit::new(0.0));
-                // SAFETY: every element was just initialized.
-                let chunk = unsafe { &mut *(chunk as *mut [MaybeUninit<f32>] as *mut [f32]) };
-                let first = part * per;
-                let end = first + chunk.len() / inner;
-                for o in first / axis_len..end.div_ceil(axis_len) {
-                    for (j, &i) in idx.iter().enumerate() {
-                        let row = o * axis_len + i as usize;
-                        if !(first..end).contains(&row) {
-                            continue;
-                        }
-                        let from = &src[(o * n + j) * inner..][..inner];
-                        let to = &mut chunk[(row - first) * inner..][..inner];
-                        to.iter_mut().zip(from).for_each(|(d, &s)| *d += s);
-                    }
-                }
-            });
+            .for_each(|(part, chunk)| sum_into(part * per, chunk));
     };
     // SAFETY: `fill` zeroes every chunk, which together cover the buffer.
     unsafe { written_buffer(rows * inner, fill) }
