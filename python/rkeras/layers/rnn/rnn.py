@@ -171,7 +171,15 @@ class RNN(Layer):
             sequence, states = self._run_steps(sequences, states, mask, training)
         if self.stateful:
             self._carried_states = [ops.stop_gradient(s) for s in states]
-        output = sequence if self.return_sequences else sequence[:, -1]
+        if self.return_sequences:
+            output = sequence
+        elif fused is not None:
+            # The fused cells' output is their new `h`, so the final state is
+            # the last output; slicing it from the sequence instead would
+            # make the backward fill a (batch, steps, units) gradient.
+            output = states[0]
+        else:
+            output = sequence[:, -1]
         if self.return_state:
             return [output, *states]
         return output
