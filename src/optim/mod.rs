@@ -32,7 +32,7 @@ use std::str::FromStr;
 use rayon::prelude::*;
 
 use crate::autograd::without_recording;
-use crate::cpu::{CpuStorage, CHUNK, PARALLEL_THRESHOLD};
+use crate::cpu::{CpuStorage, CHUNK};
 use crate::{bail, ops, DType, Device, Error, Result, Storage, Tensor, Variable};
 
 pub use adagrad::{Adadelta, Adagrad};
@@ -445,8 +445,6 @@ fn clip_scales(gs: &[Tensor], hyper: &Hyper) -> Result<Vec<Scale>> {
     Ok(gs.iter().map(|_| Scale::One).collect())
 }
 
-/// The CPU path: weight decay, gradient preparation and the rule in one
-/// pass per chunk of `CHUNK` elements (chunks in parallel when large).
 /// Updates touching fewer bytes than this run on the calling thread. The
 /// caller is the training loop, whose core holds the just-computed
 /// gradients; handing a pass of a few MiB to the pool costs two context
@@ -455,6 +453,8 @@ fn clip_scales(gs: &[Tensor], hyper: &Hyper) -> Result<Vec<Scale>> {
 /// us through the pool in an MLP step and 72 us inline.
 const PARALLEL_BYTES: usize = 4 << 20;
 
+/// The CPU path: weight decay, gradient preparation and the rule in one
+/// pass per chunk of `CHUNK` elements (chunks in parallel when large).
 fn run_cpu(rule: &Rule, bufs: &mut [&mut [f32]], g: &[f32], prep: Prep, decay: Option<(f32, f32)>) {
     let n = g.len();
     if n == 0 {
@@ -475,7 +475,7 @@ fn run_cpu(rule: &Rule, bufs: &mut [&mut [f32]], g: &[f32], prep: Prep, decay: O
     };
     // A variable, its slots and its gradient each stream through once.
     let bytes = n * (bufs.len() + 1) * std::mem::size_of::<f32>();
-    if n < PARALLEL_THRESHOLD || bytes < PARALLEL_BYTES {
+    if bytes < PARALLEL_BYTES {
         chunk(bufs, g);
         return;
     }

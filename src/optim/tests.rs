@@ -333,7 +333,9 @@ fn kernels_match_the_f64_reference() {
 #[test]
 fn large_variables_take_the_parallel_path() {
     for (kind, hyper) in all_cases() {
-        check(kind, hyper, PARALLEL_THRESHOLD + CHUNK / 2 + 3, 2);
+        // Large enough that even SGD without slots (variable and gradient,
+        // 8 bytes an element) crosses `PARALLEL_BYTES`.
+        check(kind, hyper, PARALLEL_BYTES / 8 + CHUNK / 2 + 3, 2);
     }
 }
 
