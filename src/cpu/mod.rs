@@ -9,6 +9,7 @@ mod index;
 pub mod lstm;
 mod math;
 mod matmul;
+pub(crate) mod prefetch;
 mod reduce;
 mod simd;
 pub mod small_matmul;

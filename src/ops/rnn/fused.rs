@@ -22,9 +22,9 @@ use rayon::prelude::*;
 use super::cells::Grads;
 use super::{Activation, CellKind, Recurrence};
 use crate::cpu::alloc::{write_copy, written_buffer_with};
-use crate::cpu::elements;
 use crate::cpu::lstm::{lstm_step_backward, lstm_step_forward};
 use crate::cpu::small_matmul::{matmul, matmul_uninit, PackedRhs, Rows};
+use crate::cpu::{elements, prefetch};
 use crate::ops::concatenate;
 use crate::{Device, Element, Result, Storage, Tensor};
 
@@ -231,6 +231,10 @@ impl Step {
         let mut h = op.h0[rows.start * u..rows.end * u].to_vec();
         for s in 0..t {
             let time = input_time(self.go_backwards, t, s);
+            // The lines the next step will fill (this one fills the first
+            // `n * g` of the spare capacity), while this one computes.
+            prefetch::for_write(gates.spare_capacity_mut(), n * g..2 * n * g);
+            prefetch::for_write(inputs.spare_capacity_mut(), n * k..2 * n * k);
             for (i, h_row) in h.chunks_exact(u).enumerate() {
                 let at = ((rows.start + i) * t + time) * f;
                 inputs.extend_from_slice(&op.x[at..at + f]);
@@ -300,6 +304,11 @@ impl Step {
         let mut dxh = vec![0.0f32; n * k];
         for s in (0..t).rev() {
             let time = input_time(self.go_backwards, t, s);
+            if s > 0 {
+                // What the next (earlier) step reads, while this one runs.
+                prefetch::for_read(&part.gates, (s - 1) * n * g..s * n * g);
+                prefetch::for_read(&part.cells, (s - 1) * state..s * state);
+            }
             for (i, d) in dh_out.chunks_exact_mut(u).enumerate() {
                 let carried = &out.dh[i * u..(i + 1) * u];
                 for ((d, &c), &o) in d.iter_mut().zip(carried).zip(packed_row(i, s)) {
