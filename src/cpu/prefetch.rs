@@ -9,18 +9,7 @@ const LINE: usize = 64;
 #[inline]
 pub fn for_read<T>(data: &[T], range: std::ops::Range<usize>) {
     #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let end = range.end.min(data.len());
-        let range = range.start.min(end)..end;
-        let bytes = range.len() * std::mem::size_of::<T>();
-        let start = data[range].as_ptr().cast::<i8>();
-        for offset in (0..bytes).step_by(LINE) {
-            // SAFETY: prefetching never faults, and the address lies within
-            // `data`.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.add(offset)) };
-        }
-    }
+    lines::<{ std::arch::x86_64::_MM_HINT_T0 }, T>(data, range);
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (data, range);
 }
@@ -30,19 +19,24 @@ pub fn for_read<T>(data: &[T], range: std::ops::Range<usize>) {
 #[inline]
 pub fn for_write<T>(data: &[T], range: std::ops::Range<usize>) {
     #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_ET0};
-        let end = range.end.min(data.len());
-        let range = range.start.min(end)..end;
-        let bytes = range.len() * std::mem::size_of::<T>();
-        let start = data[range].as_ptr().cast::<i8>();
-        for offset in (0..bytes).step_by(LINE) {
-            // SAFETY: as in `for_read`.
-            unsafe { _mm_prefetch::<_MM_HINT_ET0>(start.add(offset)) };
-        }
-    }
+    lines::<{ std::arch::x86_64::_MM_HINT_ET0 }, T>(data, range);
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (data, range);
+}
+
+/// One prefetch with `HINT` per cache line of `range`, clamped to `data`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn lines<const HINT: i32, T>(data: &[T], range: std::ops::Range<usize>) {
+    let end = range.end.min(data.len());
+    let range = range.start.min(end)..end;
+    let bytes = range.len() * std::mem::size_of::<T>();
+    let start = data[range].as_ptr().cast::<i8>();
+    for offset in (0..bytes).step_by(LINE) {
+        // SAFETY: a prefetch never faults, and the address lies within
+        // `data`.
+        unsafe { std::arch::x86_64::_mm_prefetch::<HINT>(start.add(offset)) };
+    }
 }
 
 #[cfg(test)]
