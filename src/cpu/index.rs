@@ -19,6 +19,22 @@ fn split_at_axis(dims: &[usize], axis: usize) -> (usize, usize, usize) {
     )
 }
 
+/// Runs `fill(first_row, rows)` over `out` (rows of `inner` elements): on
+/// the calling thread when small, else one contiguous row range per thread.
+fn by_row_ranges<T: Send>(
+    out: &mut [MaybeUninit<T>],
+    inner: usize,
+    fill: impl Fn(usize, &mut [MaybeUninit<T>]) + Sync,
+) {
+    if out.len() < PARALLEL_THRESHOLD {
+        return fill(0, out);
+    }
+    let per = (out.len() / inner).div_ceil(rayon::current_num_threads());
+    out.par_chunks_mut(per * inner)
+        .enumerate()
+        .for_each(|(part, chunk)| fill(part * per, chunk));
+}
+
 /// `gather`'s rows of `src (outer, len, inner)` at `idx` along the middle
 /// axis, `(outer, idx.len(), inner)`. Large outputs (an embedding lookup's
 /// thousands of rows from a table in L3) are copied by all threads.
@@ -40,17 +56,8 @@ fn gather_rows<T: Copy + Send + Sync>(
             write_copy(dst, row(first + r));
         }
     };
-    let fill = |out: &mut [MaybeUninit<T>]| {
-        if rows * inner < PARALLEL_THRESHOLD {
-            return copy(0, out);
-        }
-        let per = rows.div_ceil(rayon::current_num_threads());
-        out.par_chunks_mut(per * inner)
-            .enumerate()
-            .for_each(|(part, chunk)| copy(part * per, chunk));
-    };
-    // SAFETY: `fill` writes every row of every chunk, which cover the buffer.
-    unsafe { written_buffer(rows * inner, fill) }
+    // SAFETY: `copy` writes every row of every range, which cover the buffer.
+    unsafe { written_buffer(rows * inner, |out| by_row_ranges(out, inner, copy)) }
 }
 
 /// `scatter_add`'s sum of `src (outer, n, inner)` into zeros of
@@ -87,17 +94,8 @@ fn scatter_rows(
             }
         }
     };
-    let fill = |out: &mut [MaybeUninit<f32>]| {
-        if rows * inner < PARALLEL_THRESHOLD {
-            return sum_into(0, out);
-        }
-        let per = rows.div_ceil(rayon::current_num_threads());
-        out.par_chunks_mut(per * inner)
-            .enumerate()
-            .for_each(|(part, chunk)| sum_into(part * per, chunk));
-    };
-    // SAFETY: `fill` zeroes every chunk, which together cover the buffer.
-    unsafe { written_buffer(rows * inner, fill) }
+    // SAFETY: `sum_into` zeroes every range, which together cover the buffer.
+    unsafe { written_buffer(rows * inner, |out| by_row_ranges(out, inner, sum_into)) }
 }
 
 impl CpuStorage {
