@@ -66,8 +66,15 @@ fn matmul_forward() {
         (&[2, 0, 3], &[3, 2]),
         (&[64, 130], &[130, 70]),
         (&[300, 200], &[200, 100]),
-        // Few rows, many FLOPs: the column-band threading path.
+        // Few rows, many FLOPs: column bands on the team's threads.
         (&[32, 784], &[784, 300]),
+        // A weight gradient's shape: row bands on the team.
+        (&[784, 32], &[32, 300]),
+        // Batches of mid-size products: one product per team part.
+        (&[4, 64, 96], &[4, 96, 64]),
+        (&[3, 100, 64], &[64, 130]),
+        // Past the team's range: the rayon pool.
+        (&[128, 300], &[300, 300]),
     ];
     for &(ad, bd) in cases {
         for (i, va) in VIEWS.iter().enumerate() {

@@ -2,19 +2,24 @@
 //! strides: transposed views go straight in without a copy.
 
 use std::mem::MaybeUninit;
+use std::ops::Range;
 
 use gemm::Parallelism;
 use rayon::prelude::*;
 
 use super::alloc::{output_buffer, written_buffer};
-use super::CpuStorage;
+use super::{team, CpuStorage};
 use crate::{bail, Layout, MatmulDims, Result};
 
-/// Below this many multiply-adds a single thread wins: waking the pool and
-/// waiting for it costs tens of microseconds, and workers left spinning
-/// take the core the caller needs between ops (an MLP at batch 32 trained
-/// 30% faster on one thread than on two of a 2-core machine).
+/// From this many multiply-adds products run on the rayon pool (through
+/// gemm's own threading, which shares packed panels): below it, waking a
+/// parked pool costs tens of microseconds, more than a second thread saves.
 const PARALLEL_FLOPS: usize = 1 << 23;
+
+/// From this many multiply-adds (a few microseconds of work) and below
+/// `PARALLEL_FLOPS`, products are split across the [`team`], which hands
+/// work over in well under a microsecond while its helpers are awake.
+const TEAM_FLOPS: usize = 1 << 19;
 
 impl CpuStorage {
     pub fn matmul(
@@ -67,20 +72,23 @@ fn fill_products(
     let (a_starts, b_starts) = (starts(al), starts(bl));
     let flops = m * n * k;
     let threads = rayon::current_num_threads();
-    let product = |dst: &mut [MaybeUninit<f32>], ao, bo, cols: std::ops::Range<usize>, par| {
+    let product = |dst: &mut [MaybeUninit<f32>], ao, bo, block: Block, par| {
+        let Block { rows, cols } = block;
         // SAFETY: the offsets and strides come from layouts that address
         // only elements inside `a` and `b`; `dst` is this product's
-        // exclusive m*n block and `cols` lies within its n columns.
+        // exclusive m*n block and `rows`, `cols` lie within it.
         unsafe {
             gemm::gemm(
-                m,
+                rows.len(),
                 cols.len(),
                 k,
-                dst.as_mut_ptr().cast::<f32>().add(cols.start),
+                dst.as_mut_ptr()
+                    .cast::<f32>()
+                    .add(rows.start * n + cols.start),
                 1,
                 n as isize,
                 false,
-                a.as_ptr().add(ao),
+                a.as_ptr().offset(ao as isize + rows.start as isize * a_rs),
                 a_cs,
                 a_rs,
                 b.as_ptr().offset(bo as isize + cols.start as isize * b_cs),
@@ -95,15 +103,39 @@ fn fill_products(
             );
         }
     };
+    let whole = || Block {
+        rows: 0..m,
+        cols: 0..n,
+    };
     let jobs: Vec<(usize, usize)> = a_starts.into_iter().zip(b_starts).collect();
-    if threads == 1 || batch * flops < PARALLEL_FLOPS {
+    if threads == 1 || batch * flops < TEAM_FLOPS {
         for (dst, (ao, bo)) in out.chunks_mut(m * n).zip(jobs) {
-            product(dst, ao, bo, 0..n, Parallelism::None);
+            product(dst, ao, bo, whole(), Parallelism::None);
+        }
+    } else if batch * flops < PARALLEL_FLOPS {
+        // Short products go to the team, whose helpers are still awake from
+        // the previous op: one product in bands of its longer side, or a
+        // batch of them a product at a time.
+        let shared = SharedOut(out.as_mut_ptr(), out.len());
+        // SAFETY (both loops): each part writes only its own band or block.
+        if batch == 1 {
+            let (ao, bo) = jobs[0];
+            let bands = Block::bands(m, n, threads);
+            team::for_each_part(bands.len(), &|i| {
+                let dst = unsafe { shared.slice() };
+                product(dst, ao, bo, bands[i].clone(), Parallelism::None);
+            });
+        } else {
+            team::for_each_part(batch, &|i| {
+                let dst = unsafe { &mut shared.slice()[i * m * n..(i + 1) * m * n] };
+                let (ao, bo) = jobs[i];
+                product(dst, ao, bo, whole(), Parallelism::None);
+            });
         }
     } else if batch > 1 && flops < PARALLEL_FLOPS {
         out.par_chunks_mut(m * n)
             .zip(jobs.into_par_iter())
-            .for_each(|(dst, (ao, bo))| product(dst, ao, bo, 0..n, Parallelism::None));
+            .for_each(|(dst, (ao, bo))| product(dst, ao, bo, whole(), Parallelism::None));
     } else if m < SMALL_M {
         // Few rows: gemm's own threading splits rows and idles; give each
         // thread a band of columns instead.
@@ -117,12 +149,47 @@ fn fill_products(
                 .for_each(|c0| {
                     // SAFETY: each task writes only its own column band.
                     let dst = unsafe { dst.slice() };
-                    product(dst, ao, bo, c0..(c0 + band).min(n), Parallelism::None);
+                    let cols = c0..(c0 + band).min(n);
+                    product(dst, ao, bo, Block { rows: 0..m, cols }, Parallelism::None);
                 });
         }
     } else {
         for (dst, (ao, bo)) in out.chunks_mut(m * n).zip(jobs) {
-            product(dst, ao, bo, 0..n, Parallelism::Rayon(threads));
+            product(dst, ao, bo, whole(), Parallelism::Rayon(threads));
+        }
+    }
+}
+
+/// A rectangle of an `m x n` product.
+#[derive(Clone)]
+struct Block {
+    rows: Range<usize>,
+    cols: Range<usize>,
+}
+
+impl Block {
+    /// `parts` bands across the longer side (columns in multiples of 16,
+    /// the kernels' width), so each part packs only its own slice of the
+    /// larger operand.
+    fn bands(m: usize, n: usize, parts: usize) -> Vec<Block> {
+        if m > n {
+            let h = m.div_ceil(parts);
+            (0..m)
+                .step_by(h)
+                .map(|r| Block {
+                    rows: r..(r + h).min(m),
+                    cols: 0..n,
+                })
+                .collect()
+        } else {
+            let w = n.div_ceil(parts).next_multiple_of(16);
+            (0..n)
+                .step_by(w)
+                .map(|c| Block {
+                    rows: 0..m,
+                    cols: c..(c + w).min(n),
+                })
+                .collect()
         }
     }
 }

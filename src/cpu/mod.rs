@@ -13,6 +13,7 @@ pub(crate) mod prefetch;
 mod reduce;
 mod simd;
 pub mod small_matmul;
+pub(crate) mod team;
 mod window;
 mod window_max;
 

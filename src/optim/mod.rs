@@ -28,11 +28,10 @@ mod simd;
 
 use std::borrow::Cow;
 use std::str::FromStr;
-
-use rayon::prelude::*;
+use std::sync::Mutex;
 
 use crate::autograd::without_recording;
-use crate::cpu::{CpuStorage, CHUNK};
+use crate::cpu::{team, CpuStorage, CHUNK};
 use crate::{bail, ops, DType, Device, Error, Result, Storage, Tensor, Variable};
 
 pub use adagrad::{Adadelta, Adagrad};
@@ -445,13 +444,12 @@ fn clip_scales(gs: &[Tensor], hyper: &Hyper) -> Result<Vec<Scale>> {
     Ok(gs.iter().map(|_| Scale::One).collect())
 }
 
-/// Updates touching fewer bytes than this run on the calling thread. The
-/// caller is the training loop, whose core holds the just-computed
-/// gradients; handing a pass of a few MiB to the pool costs two context
-/// switches and a wake-up (tens of microseconds on a VM) for a second
-/// thread that saves less: SGD on a 784x300 kernel (2.8 MB) took 145-220
-/// us through the pool in an MLP step and 72 us inline.
-const PARALLEL_BYTES: usize = 4 << 20;
+/// Updates touching fewer bytes than this run on the calling thread; larger
+/// ones are split in chunks across the [`team`](crate::cpu::team), whose
+/// helpers are awake from the step's products. (Through the rayon pool a
+/// 784x300 SGD update took 145-220 us in an MLP step against 72 us inline:
+/// waking parked workers costs more than the second thread saves.)
+const PARALLEL_BYTES: usize = 1 << 18;
 
 /// The CPU path: weight decay, gradient preparation and the rule in one
 /// pass per chunk of `CHUNK` elements (chunks in parallel when large).
@@ -479,18 +477,22 @@ fn run_cpu(rule: &Rule, bufs: &mut [&mut [f32]], g: &[f32], prep: Prep, decay: O
         chunk(bufs, g);
         return;
     }
-    let mut per_chunk: Vec<Vec<&mut [f32]>> = (0..n.div_ceil(CHUNK))
-        .map(|_| Vec::with_capacity(bufs.len()))
+    let mut per_chunk: Vec<Mutex<Vec<&mut [f32]>>> = (0..n.div_ceil(CHUNK))
+        .map(|_| Mutex::new(Vec::with_capacity(bufs.len())))
         .collect();
     for buf in bufs.iter_mut() {
         for (i, c) in buf.chunks_mut(CHUNK).enumerate() {
-            per_chunk[i].push(c);
+            per_chunk[i]
+                .get_mut()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(c);
         }
     }
-    per_chunk
-        .into_par_iter()
-        .zip(g.par_chunks(CHUNK))
-        .for_each(|(mut b, g)| chunk(&mut b, g));
+    team::for_each_part(per_chunk.len(), &|i| {
+        // Each part locks only its own chunk: never contended.
+        let mut b = per_chunk[i].lock().unwrap_or_else(|e| e.into_inner());
+        chunk(&mut b, &g[i * CHUNK..((i + 1) * CHUNK).min(n)]);
+    });
 }
 
 /// The path for variables off the CPU: the same math from `ops`, on the
