@@ -293,7 +293,8 @@ class Layer:
         return out
 
     def _clear_losses(self):
-        self._added_losses = []
+        if self._added_losses:
+            self._added_losses = []
         for layer in self._layers:
             layer._clear_losses()
 
@@ -320,6 +321,15 @@ class Layer:
     def __call__(self, *args, **kwargs):
         if not args:
             raise ValueError(f"Layer '{self.name}' was called without inputs")
+        if (
+            self.built
+            and len(args) == 1
+            and type(args[0]) is _core.Tensor
+            and (not kwargs or kwargs.keys() == {"training"})
+            and getattr(args[0], "_keras_mask", None) is None
+        ):
+            # The common case of a training step: one unmasked tensor.
+            return self._eager_call(args[0], kwargs.get("training"))
         leaves = tree.flatten([args, kwargs])
         if any(isinstance(x, KerasTensor) for x in leaves):
             return self._symbolic_call(*args, **kwargs)
@@ -336,7 +346,8 @@ class Layer:
         if any(get_keras_mask(x) is not None for x in leaves):
             previous_mask = tree.map_structure(get_keras_mask, inputs)
             self._fill_mask_arguments(args, kwargs, previous_mask)
-        self._maybe_build(tree.map_structure(_shape_of, inputs))
+        if not self.built:
+            self._maybe_build(tree.map_structure(_shape_of, inputs))
         outer = _context.training
         _context.training = training
         if _context.depth == 0:
@@ -360,6 +371,29 @@ class Layer:
                 "therefore destroy the mask information. Downstream layers will not see the mask.",
                 stacklevel=2,
             )
+        return outputs
+
+    def _eager_call(self, inputs, training):
+        """`__call__` on one built layer's single unmasked tensor."""
+        if training is None:
+            training = _context.training
+        kwargs = {"training": training} if self._call_accepts("training") else {}
+        outer = _context.training
+        _context.training = training
+        if _context.depth == 0:
+            self._clear_losses()
+        _context.depth += 1
+        try:
+            outputs = self.call(inputs, **kwargs)
+        finally:
+            _context.depth -= 1
+            _context.training = outer
+        if self.activity_regularizer is not None:
+            for out in tree.flatten(outputs):
+                batch = out.shape[0] if out.ndim else 1
+                self.add_loss(self.activity_regularizer(out) / batch)
+        if self.supports_masking:
+            self._set_output_masks(inputs, outputs, None)
         return outputs
 
     def _fill_mask_arguments(self, args, kwargs, previous_mask):

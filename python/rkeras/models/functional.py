@@ -104,6 +104,19 @@ class Functional(Model):
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
                 continue
+            if _is_plain_call(node):
+                # One tensor in, one out (Sequential models): no tree walks.
+                value = values[id(node.call_args[0])]
+                if training is None:
+                    outputs = node.layer(value)
+                else:
+                    outputs = node.layer(value, training=training)
+                if len(node.outputs) == 1 and not isinstance(outputs, (list, tuple, dict)):
+                    values[id(node.outputs[0])] = outputs
+                    continue
+                for t, out in zip(node.outputs, tree.flatten(outputs), strict=True):
+                    values[id(t)] = out
+                continue
 
             def resolve(x):
                 return values[id(x)] if isinstance(x, KerasTensor) else x
@@ -119,3 +132,13 @@ class Functional(Model):
 
     def build(self, input_shape):
         self.built = True
+
+
+def _is_plain_call(node):
+    """Whether `node` called its layer on one KerasTensor and nothing else."""
+    plain = getattr(node, "_plain", None)
+    if plain is None:
+        args = node.call_args
+        plain = len(args) == 1 and isinstance(args[0], KerasTensor) and not node.call_kwargs
+        node._plain = plain
+    return plain
