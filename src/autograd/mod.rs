@@ -9,7 +9,7 @@
 
 mod tape;
 
-pub use tape::{record, watch_variable_read, without_recording, Tape};
+pub use tape::{any_tape_recording, record, watch_variable_read, without_recording, Tape};
 
 use crate::{Result, Tensor};
 

@@ -252,6 +252,14 @@ pub fn record(inputs: &[&Tensor], output: &Tensor, make_backward: impl FnOnce() 
     }
 }
 
+/// Whether an op run now could be recorded: some tape on this thread is
+/// recording and recording is not paused. Backward rules with a fused
+/// kernel take their composed form when it is, so that a gradient computed
+/// under an outer tape can itself be differentiated.
+pub fn any_tape_recording() -> bool {
+    PAUSED.with(Cell::get) == 0 && ACTIVE.with(|a| a.borrow().iter().any(Tape::is_recording))
+}
+
 /// A trainable variable was read: recording tapes watch its value, as
 /// TensorFlow's tapes watch accessed variables.
 pub fn watch_variable_read(value: &Tensor) {

@@ -13,13 +13,14 @@ pub(crate) mod prefetch;
 mod reduce;
 mod simd;
 pub mod small_matmul;
+pub(crate) mod softmax;
 pub(crate) mod team;
 mod window;
 mod window_max;
 
 use std::borrow::Cow;
 
-use crate::{bail, DType, Element, Layout, Result};
+use crate::{bail, DType, Element, Layout, Result, Storage, Tensor};
 
 pub use math::{erf, exp, log, tanh};
 
@@ -229,6 +230,18 @@ fn owned_elements<T: Copy + Default + Send + Sync>(data: &[T], layout: &Layout) 
             unsafe { alloc::written_buffer(range.len(), copy) }
         }
         _ => elements(data, layout).into_owned(),
+    }
+}
+
+/// The elements of a float32 host tensor in row-major order, borrowed
+/// when they already are.
+pub(crate) fn host_f32(t: &Tensor) -> Result<Cow<'_, [f32]>> {
+    match t.storage() {
+        Storage::Cpu(cpu) => match f32::slice(cpu) {
+            Some(data) => Ok(elements(data, t.layout())),
+            None => Ok(Cow::Owned(t.to_vec::<f32>()?)),
+        },
+        _ => Ok(Cow::Owned(t.to_vec::<f32>()?)),
     }
 }
 

@@ -1,12 +1,16 @@
 //! Activation functions and softmax, composed from differentiable ops so
-//! their gradients come from the tape.
+//! their gradients come from the tape (softmax over the last axis on the
+//! host has its own row kernel and backward).
 
 use super::reduce::finite_max;
 use super::{
     abs, add, add_scalar, cast, clip, divide, erf, exp, expm1, greater, greater_equal, log, log1p,
     mul_scalar, multiply, negative, pow_scalar, relu, sigmoid, subtract, sum, tanh, where_,
 };
-use crate::{DType, Result, Tensor};
+use crate::autograd::{any_tape_recording, record};
+use crate::cpu::host_f32;
+use crate::cpu::softmax::{softmax_rows, softmax_rows_backward};
+use crate::{normalize_axis, DType, Device, Result, Tensor};
 
 /// `min(max(x, 0), 6)`.
 pub fn relu6(x: &Tensor) -> Result<Tensor> {
@@ -94,7 +98,42 @@ pub fn hard_silu(x: &Tensor) -> Result<Tensor> {
 /// stay finite.
 pub fn softmax(x: &Tensor, axis: isize) -> Result<Tensor> {
     let x = cast(x, DType::F32)?;
-    let e = exp(&subtract(&x, &finite_max(&x, Some(&[axis]))?)?)?;
+    let rank = x.rank().max(1);
+    if x.device() != Device::Cpu || normalize_axis(axis, rank, "softmax")? + 1 != rank {
+        return composed_softmax(&x, axis);
+    }
+    // One pass per row on the host, and one tape node.
+    let width = x.dims().last().copied().unwrap_or(1);
+    let y = if x.numel() == 0 {
+        x.clone()
+    } else {
+        Tensor::from_vec(
+            softmax_rows(&host_f32(&x)?, width),
+            x.shape().clone(),
+            Device::Cpu,
+        )?
+    };
+    record(&[&x], &y, || {
+        let y = y.clone();
+        Box::new(move |g, _| {
+            if any_tape_recording() || g.device() != Device::Cpu || y.numel() == 0 {
+                let dot = sum(&multiply(g, &y)?, Some(&[-1]), true)?;
+                return Ok(vec![Some(multiply(&y, &subtract(g, &dot)?)?)]);
+            }
+            let g = cast(g, DType::F32)?;
+            let dx = softmax_rows_backward(&host_f32(&y)?, &host_f32(&g)?, width);
+            Ok(vec![Some(Tensor::from_vec(
+                dx,
+                y.shape().clone(),
+                Device::Cpu,
+            )?)])
+        })
+    });
+    Ok(y)
+}
+
+fn composed_softmax(x: &Tensor, axis: isize) -> Result<Tensor> {
+    let e = exp(&subtract(x, &finite_max(x, Some(&[axis]))?)?)?;
     divide(&e, &sum(&e, Some(&[axis]), true)?)
 }
 

@@ -9,6 +9,7 @@ mod elementwise;
 mod index;
 pub mod kinds;
 mod linalg;
+mod losses;
 mod reduce;
 pub mod rnn;
 mod shape;
@@ -21,6 +22,7 @@ pub use creation::*;
 pub use elementwise::*;
 pub use index::*;
 pub use linalg::*;
+pub use losses::*;
 pub use reduce::*;
 pub use shape::*;
 

@@ -1,4 +1,4 @@
-//! `rkeras.ops` activations, softmax and `one_hot`.
+//! `rkeras.ops` activations, softmax, `one_hot` and sparse cross-entropy.
 
 use pyo3::prelude::*;
 
@@ -106,7 +106,33 @@ pub fn one_hot(
     })?))
 }
 
+/// Per-sample cross-entropy between integer labels and class scores.
+///
+/// Args:
+///     target: integer class labels, `output`'s shape without `axis`.
+///     output: logits (`from_logits=True`) or probabilities, which are
+///         renormalised along `axis` and clipped to `[epsilon, 1 - epsilon]`.
+///     from_logits: whether `output` holds logits.
+///     axis: the class axis of `output`.
+///     epsilon: the clipping margin for probabilities.
+#[pyfunction]
+#[pyo3(signature = (target, output, from_logits=false, axis=-1, epsilon=1e-7))]
+pub fn sparse_categorical_crossentropy(
+    py: Python<'_>,
+    target: &Bound<'_, PyAny>,
+    output: &Bound<'_, PyAny>,
+    from_logits: bool,
+    axis: isize,
+    epsilon: f64,
+) -> PyResult<PyTensor> {
+    let (target, output) = (to_tensor(target, None)?, to_tensor(output, None)?);
+    Ok(PyTensor::new(compute(py, output.numel(), || {
+        ops::sparse_categorical_crossentropy(&target, &output, from_logits, axis, epsilon)
+    })?))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(sparse_categorical_crossentropy, m)?)?;
     m.add_function(wrap_pyfunction!(relu, m)?)?;
     m.add_function(wrap_pyfunction!(relu6, m)?)?;
     m.add_function(wrap_pyfunction!(sigmoid, m)?)?;

@@ -1,8 +1,8 @@
-"""softmax, log_softmax, one_hot, matmul and dot against NumPy."""
+"""softmax, log_softmax, one_hot, sparse cross-entropy, matmul and dot against NumPy."""
 
 import numpy as np
 import pytest
-from conftest import assert_close, f32
+from conftest import assert_close, check_grad, f32
 
 from rkeras import ops
 
@@ -169,3 +169,40 @@ def test_relu_propagates_nan(device):
     with rkeras.device(device):
         out = np.asarray(ops.relu(np.array([np.nan, -1.0, 2.0], "float32")))
     assert math.isnan(out[0]) and out[1] == 0 and out[2] == 2
+
+
+def _sparse_ce(labels, scores, from_logits, axis=-1, eps=1e-7):
+    scores = np.moveaxis(scores.astype(np.float64), axis, -1)
+    if from_logits:
+        log_p = _log_softmax(scores)
+    else:
+        p = scores / scores.sum(-1, keepdims=True)
+        log_p = np.log(np.clip(p, eps, 1 - eps))
+    classes = scores.shape[-1]
+    valid = (labels >= 0) & (labels < classes)
+    picked = np.take_along_axis(log_p, np.where(valid, labels, 0)[..., None], -1)[..., 0]
+    return np.where(valid, -picked, 0.0)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("shape,axis", [((6, 5), -1), ((2, 3, 4), -1), ((3, 4, 2), 1)], ids=str)
+def test_sparse_categorical_crossentropy(shape, axis, from_logits, device, rng):
+    scores = f32(rng.standard_normal(shape) if from_logits else rng.uniform(0.05, 1, shape))
+    label_shape = tuple(d for i, d in enumerate(shape) if i != axis % len(shape))
+    labels = rng.integers(0, shape[axis], label_shape).astype(np.int32)
+    labels.flat[0] = -1  # out of range: zero loss
+    got = ops.sparse_categorical_crossentropy(labels, scores, from_logits=from_logits, axis=axis)
+    assert tuple(got.shape) == label_shape
+    assert_close(got, _sparse_ce(labels, scores, from_logits, axis), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_sparse_categorical_crossentropy_gradient(from_logits, device, rng):
+    labels = np.array([2, 0, 3, 1], np.int32)
+    scores = rng.standard_normal((4, 5)) if from_logits else rng.uniform(0.2, 1.0, (4, 5))
+    check_grad(
+        lambda s: ops.sparse_categorical_crossentropy(labels, s, from_logits=from_logits),
+        lambda s: _sparse_ce(labels, s, from_logits),
+        [scores],
+        rng,
+    )

@@ -111,10 +111,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
             f"target.shape={tuple(y_true.shape)}, output.shape={tuple(y_pred.shape)}"
         )
     labels = ops.cast(y_true, "int32")
-    valid = None
-    if ignore_class is not None:
-        valid = ops.not_equal(labels, ignore_class)
-        labels = ops.where(valid, labels, 0)
+    if ignore_class is None:
+        return ops.sparse_categorical_crossentropy(labels, y_pred, from_logits, axis)
+    valid = ops.not_equal(labels, ignore_class)
+    labels = ops.where(valid, labels, 0)
     num_classes = y_pred.shape[axis]
     if from_logits:
         log_prob = ops.log_softmax(y_pred, axis=axis)
@@ -123,9 +123,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         log_prob = ops.log(ops.clip(y_pred, EPSILON, 1.0 - EPSILON))
     one_hot = ops.one_hot(labels, num_classes, axis=axis)
     values = -ops.sum(one_hot * log_prob, axis=axis)
-    if valid is not None:
-        values = values * ops.cast(valid, "float32")
-    return values
+    return values * ops.cast(valid, "float32")
 
 
 def huber(y_true, y_pred, delta=1.0):

@@ -107,6 +107,9 @@ from rkeras._core import (
     zeros_like,
 )
 from rkeras._core import (
+    sparse_categorical_crossentropy as _sparse_categorical_crossentropy,
+)
+from rkeras._core import (
     where as _where_pair,
 )
 from rkeras.ops.einsum_ops import einsum
@@ -129,6 +132,25 @@ def where(condition, x1=None, x2=None):
             "`x1` and `x2` either both should be `None` or both should have non-None value."
         )
     return _where_pair(condition, x1, x2)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Per-sample cross-entropy between integer labels and class scores.
+
+    Args:
+        target: integer class labels, with `output`'s shape without `axis`.
+        output: logits (`from_logits=True`) or probabilities, which are
+            renormalised along `axis` and clipped to
+            `[epsilon, 1 - epsilon]` (`rkeras.config.epsilon()`).
+        from_logits: whether `output` holds logits.
+        axis: the class axis of `output`.
+
+    Returns:
+        The losses, shaped as `target`.
+    """
+    from rkeras import config
+
+    return _sparse_categorical_crossentropy(target, output, from_logits, axis, config.epsilon())
 
 
 def true_divide(x1, x2):
@@ -249,6 +271,7 @@ __all__ = [
     "sin",
     "size",
     "softmax",
+    "sparse_categorical_crossentropy",
     "softplus",
     "softsign",
     "split",

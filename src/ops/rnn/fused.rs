@@ -12,7 +12,6 @@
 //! masks and devices take the op-by-op path in `cells.rs`; both record the
 //! same single tape node.
 
-use std::borrow::Cow;
 use std::mem::MaybeUninit;
 use std::ops::Range;
 
@@ -24,9 +23,9 @@ use super::{Activation, CellKind, Recurrence};
 use crate::cpu::alloc::{write_copy, written_buffer_with};
 use crate::cpu::lstm::{lstm_step_backward, lstm_step_forward};
 use crate::cpu::small_matmul::{matmul, matmul_uninit, PackedRhs, Rows};
-use crate::cpu::{elements, prefetch};
+use crate::cpu::{host_f32, prefetch};
 use crate::ops::concatenate;
-use crate::{Device, Element, Result, Storage, Tensor};
+use crate::{Device, Result, Tensor};
 
 /// What the backward of the fused LSTM keeps from the forward.
 pub struct FusedLstm {
@@ -115,18 +114,6 @@ fn written_by_blocks<R>(
 ) -> (Vec<f32>, R) {
     // SAFETY: the blocks cover all `n` elements and `fill` writes each.
     unsafe { written_buffer_with(n, |spare| fill(split_rows(spare, blocks, width))) }
-}
-
-/// The elements of a float32 host tensor in row-major order, borrowed
-/// when they already are.
-fn host_f32(t: &Tensor) -> Result<Cow<'_, [f32]>> {
-    match t.storage() {
-        Storage::Cpu(cpu) => match f32::slice(cpu) {
-            Some(data) => Ok(elements(data, t.layout())),
-            None => Ok(Cow::Owned(t.to_vec::<f32>()?)),
-        },
-        _ => Ok(Cow::Owned(t.to_vec::<f32>()?)),
-    }
 }
 
 /// Whether the fused path computes `spec` on these operands.
