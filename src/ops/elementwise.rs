@@ -289,6 +289,16 @@ pub fn divide(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     })
 }
 
+/// `a / b`, and 0 where `b` is 0 (`keras.ops.divide_no_nan`). The divisor
+/// is made safe before dividing, so the gradient is finite there too.
+pub fn divide_no_nan(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let device = common_device("divide_no_nan", &[a, b])?;
+    let zero = equal(b, &Tensor::scalar(0.0f32, device)?)?;
+    let safe = where_(&zero, &Tensor::scalar(1.0f32, device)?, b)?;
+    let quotient = divide(a, &safe)?;
+    where_(&zero, &Tensor::scalar(0.0f32, device)?, &quotient)
+}
+
 /// `a ** b`. Integer operands give an integer result, as in Keras (the
 /// kernel computes in float32, exact for results below 2**24).
 pub fn power(a: &Tensor, b: &Tensor) -> Result<Tensor> {

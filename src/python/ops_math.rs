@@ -56,6 +56,8 @@ binary_fns! {
     multiply => ops::multiply;
     /// Divides elementwise (true division; integers give float32).
     divide => ops::divide;
+    /// Divides elementwise, giving 0 where `x2` is 0.
+    divide_no_nan => ops::divide_no_nan;
     /// `x1 ** x2` elementwise.
     power => ops::power;
     /// Elementwise maximum (NaN propagates).
@@ -188,6 +190,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(subtract, m)?)?;
     m.add_function(wrap_pyfunction!(multiply, m)?)?;
     m.add_function(wrap_pyfunction!(divide, m)?)?;
+    m.add_function(wrap_pyfunction!(divide_no_nan, m)?)?;
     m.add_function(wrap_pyfunction!(power, m)?)?;
     m.add_function(wrap_pyfunction!(maximum, m)?)?;
     m.add_function(wrap_pyfunction!(minimum, m)?)?;

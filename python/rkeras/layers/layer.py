@@ -223,11 +223,10 @@ class Layer:
         """The weights that training updates (none when frozen)."""
         if not self.trainable:
             return []
-        seen, out = set(), []
-        for v in self._own_trainable:
-            if v.trainable and id(v) not in seen:
-                seen.add(id(v))
-                out.append(v)
+        out = [v for v in self._own_trainable if v.trainable]
+        if not self._layers:
+            return out
+        seen = {id(v) for v in out}
         for layer in self._layers:
             for v in layer.trainable_weights:
                 if id(v) not in seen:

@@ -42,7 +42,8 @@ def apply_mask(sample_weight, mask, reduction):
 
 def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size", mask=None):
     """Weights per-sample loss values (and masks them) and reduces them."""
-    values = ops.cast(values, "float32")
+    if getattr(values, "dtype", None) != "float32":
+        values = ops.cast(values, "float32")
     if mask is not None:
         sample_weight = apply_mask(sample_weight, mask, reduction)
     if sample_weight is not None:

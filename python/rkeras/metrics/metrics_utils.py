@@ -46,11 +46,7 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
 
 def divide_no_nan(x1, x2):
     """`x1 / x2`, with 0 wherever `x2` is 0."""
-    x1 = ops.convert_to_tensor(x1)
-    x2 = ops.convert_to_tensor(x2)
-    zero = ops.equal(x2, 0.0)
-    safe = ops.where(zero, ops.ones_like(x2), x2)
-    return ops.where(zero, ops.zeros_like(x1 / safe), x1 / safe)
+    return ops.divide_no_nan(x1, x2)
 
 
 def l2_normalize(x, axis=-1):

@@ -96,6 +96,12 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
 
     def update_state(self, values, sample_weight=None):
+        if isinstance(sample_weight, (int, float)) and getattr(values, "ndim", None) == 0:
+            # A batch's scalar loss weighted by its size (the loss tracker).
+            weight = float(sample_weight)
+            self.total.assign_add(to_tensor(values, self.dtype) * weight)
+            self.count.assign_add(weight)
+            return
         values, sample_weight = reduce_to_samplewise_values(
             values, sample_weight, ops.mean, self.dtype
         )

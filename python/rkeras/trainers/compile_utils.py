@@ -1,6 +1,9 @@
 """`compile()`'s losses and metrics, resolved per model output."""
 
 from rkeras import losses as losses_module
+from rkeras import ops
+from rkeras.backend.masking import get_keras_mask
+from rkeras.losses.loss import squeeze_or_expand_to_same_rank
 from rkeras.utils import tree
 
 
@@ -77,10 +80,6 @@ class CompileLoss:
 def _apply_loss(fn, y_true, y_pred, sample_weight):
     if isinstance(fn, losses_module.Loss):
         return fn(y_true, y_pred, sample_weight=sample_weight)
-    from rkeras import ops
-    from rkeras.backend.masking import get_keras_mask
-    from rkeras.losses.loss import squeeze_or_expand_to_same_rank
-
     mask = get_keras_mask(y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(
         ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
