@@ -42,6 +42,7 @@ pub fn sparse_categorical_crossentropy(
             output.shape()
         );
     }
+    super::common_device("sparse_categorical_crossentropy", &[target, &output])?;
     let labels = if target.dtype().is_int() {
         target.clone()
     } else {
@@ -58,10 +59,10 @@ pub fn sparse_categorical_crossentropy(
         return composed(&labels, &output, scores, axis, classes);
     }
     // One pass per row on the host, and one tape node.
-    let Storage::Cpu(storage) = labels.storage() else {
-        unreachable!("labels share the output's device");
+    let labels = match labels.storage() {
+        Storage::Cpu(storage) => index_values(storage, labels.layout())?.into_owned(),
+        _ => labels.to_vec::<i64>()?,
     };
-    let labels = index_values(storage, labels.layout())?.into_owned();
     let values = sparse_cross_entropy_rows(&labels, &host_f32(&output)?, classes, scores);
     let y = Tensor::from_vec(values, expected, Device::Cpu)?;
     record(&[&output], &y, || {
