@@ -347,20 +347,7 @@ class Layer:
             self._fill_mask_arguments(args, kwargs, previous_mask)
         if not self.built:
             self._maybe_build(tree.map_structure(_shape_of, inputs))
-        outer = _context.training
-        _context.training = training
-        if _context.depth == 0:
-            self._clear_losses()
-        _context.depth += 1
-        try:
-            outputs = self.call(*args, **kwargs)
-        finally:
-            _context.depth -= 1
-            _context.training = outer
-        if self.activity_regularizer is not None:
-            for out in tree.flatten(outputs):
-                batch = out.shape[0] if out.ndim else 1
-                self.add_loss(self.activity_regularizer(out) / batch)
+        outputs = self._run_call(args, kwargs, training)
         if self.supports_masking:
             self._set_output_masks(inputs, outputs, previous_mask)
         elif previous_mask is not None and any(m is not None for m in tree.flatten(previous_mask)):
@@ -377,13 +364,21 @@ class Layer:
         if training is None:
             training = _context.training
         kwargs = {"training": training} if self._call_accepts("training") else {}
+        outputs = self._run_call((inputs,), kwargs, training)
+        if self.supports_masking:
+            self._set_output_masks(inputs, outputs, None)
+        return outputs
+
+    def _run_call(self, args, kwargs, training):
+        """`call` inside the call context (training flag, loss clearing at the
+        outermost layer), then the activity regularizer's loss."""
         outer = _context.training
         _context.training = training
         if _context.depth == 0:
             self._clear_losses()
         _context.depth += 1
         try:
-            outputs = self.call(inputs, **kwargs)
+            outputs = self.call(*args, **kwargs)
         finally:
             _context.depth -= 1
             _context.training = outer
@@ -391,8 +386,6 @@ class Layer:
             for out in tree.flatten(outputs):
                 batch = out.shape[0] if out.ndim else 1
                 self.add_loss(self.activity_regularizer(out) / batch)
-        if self.supports_masking:
-            self._set_output_masks(inputs, outputs, None)
         return outputs
 
     def _fill_mask_arguments(self, args, kwargs, previous_mask):
