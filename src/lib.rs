@@ -25,6 +25,7 @@ pub mod ops;
 pub mod optim;
 pub mod random;
 mod tensor;
+pub mod trace;
 mod variable;
 
 #[cfg(feature = "python")]

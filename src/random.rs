@@ -23,6 +23,12 @@ impl RngKey {
     }
 }
 
+/// A recorded step would replay the same numbers: the key is fixed when
+/// the step is recorded.
+fn untraceable() {
+    crate::trace::untraceable("it draws random numbers (dropout, noise or a random initializer)");
+}
+
 /// Uniform in `[minval, maxval)`.
 pub fn uniform(
     shape: &[usize],
@@ -31,6 +37,7 @@ pub fn uniform(
     key: RngKey,
     device: Device,
 ) -> Result<Tensor> {
+    untraceable();
     let mut rng = key.rng();
     let n: usize = shape.iter().product();
     let span = maxval - minval;
@@ -75,6 +82,7 @@ pub fn normal(
     key: RngKey,
     device: Device,
 ) -> Result<Tensor> {
+    untraceable();
     let mut rng = key.rng();
     let n: usize = shape.iter().product();
     let values: Vec<f32> = (0..n)
@@ -91,6 +99,7 @@ pub fn truncated_normal(
     key: RngKey,
     device: Device,
 ) -> Result<Tensor> {
+    untraceable();
     let mut rng = key.rng();
     let n: usize = shape.iter().product();
     let values: Vec<f32> = (0..n)
@@ -113,6 +122,7 @@ pub fn randint(
     key: RngKey,
     device: Device,
 ) -> Result<Tensor> {
+    untraceable();
     if maxval <= minval {
         bail!(
             Value,
@@ -162,6 +172,7 @@ pub fn dropout(
 
 /// A random permutation of `x` along `axis`.
 pub fn shuffle(x: &Tensor, axis: isize, key: RngKey) -> Result<Tensor> {
+    untraceable();
     let axis_index = x.shape().axis(axis, "shuffle")?;
     let n = x.dims()[axis_index];
     let mut order: Vec<i64> = (0..n as i64).collect();

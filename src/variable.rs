@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::autograd::{watch_variable_read, without_recording};
 use crate::cpu::CpuStorage;
+use crate::trace::{self, UpdateKind};
 use crate::{bail, ops, Result, Storage, Tensor};
 
 /// A tensor that can change. Updates happen in place when no one else holds
@@ -27,6 +28,11 @@ impl Variable {
             trainable: AtomicBool::new(trainable),
             value: RwLock::new(value),
         }))
+    }
+
+    /// Whether both handles are the same variable.
+    pub fn ptr_eq(&self, other: &Variable) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     pub fn name(&self) -> &str {
@@ -53,16 +59,20 @@ impl Variable {
         if self.trainable() {
             watch_variable_read(&v);
         }
+        trace::variable_read(self, &v);
         v
     }
 
     /// The current value without notifying tapes.
     pub fn peek(&self) -> Tensor {
-        self.0
+        let v = self
+            .0
             .value
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .clone();
+        trace::variable_read(self, &v);
+        v
     }
 
     fn check_compatible(&self, op: &str, value: &Tensor) -> Result<()> {
@@ -81,6 +91,11 @@ impl Variable {
 
     /// Replaces the value (converted to this variable's dtype and device).
     pub fn assign(&self, value: &Tensor) -> Result<()> {
+        trace::variable_update(self, UpdateKind::Assign, value);
+        trace::opaque(|| self.assign_now(value))
+    }
+
+    fn assign_now(&self, value: &Tensor) -> Result<()> {
         self.check_compatible("assign", value)?;
         let mut slot = self.0.value.write().unwrap_or_else(|e| e.into_inner());
         let new = ops::cast(value, slot.dtype())?
@@ -115,6 +130,11 @@ impl Variable {
         vars: &[&Variable],
         f: impl FnOnce(&mut [&mut [f32]]) -> R,
     ) -> Result<R> {
+        trace::untraceable("it updates a variable in place (an optimizer step)");
+        trace::opaque(|| Variable::update_many_now(vars, f))
+    }
+
+    fn update_many_now<R>(vars: &[&Variable], f: impl FnOnce(&mut [&mut [f32]]) -> R) -> Result<R> {
         let mut order: Vec<usize> = (0..vars.len()).collect();
         order.sort_by_key(|&i| Arc::as_ptr(&vars[i].0) as usize);
         for pair in order.windows(2) {
@@ -170,11 +190,13 @@ impl Variable {
     }
 
     pub fn assign_add(&self, delta: &Tensor) -> Result<()> {
-        self.update(delta, 1.0)
+        trace::variable_update(self, UpdateKind::Add, delta);
+        trace::opaque(|| self.update(delta, 1.0))
     }
 
     pub fn assign_sub(&self, delta: &Tensor) -> Result<()> {
-        self.update(delta, -1.0)
+        trace::variable_update(self, UpdateKind::Sub, delta);
+        trace::opaque(|| self.update(delta, -1.0))
     }
 
     /// `value += sign * delta`, broadcasting `delta` to the variable's shape.

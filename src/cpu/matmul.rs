@@ -50,10 +50,67 @@ fn matmul_f32(a: &[f32], al: &Layout, b: &[f32], bl: &Layout, dims: &MatmulDims)
     // SAFETY: every `m x n` block gets one product over all its columns
     // (whole or in column bands that tile them), and gemm with `read_dst`
     // false writes every element it covers.
-    unsafe { written_buffer(batch * m * n, |out| fill_products(out, a, al, b, bl, dims)) }
+    unsafe {
+        written_buffer(batch * m * n, |out| {
+            fill_products(out, a, al, b, bl, dims, Epilogue::Write)
+        })
+    }
 }
 
-/// Writes every product of `a` and `b` into `out`.
+/// `dst += scale * (a @ b)` in place for one product (no batch axes): an
+/// SGD step folded into the product that computes its gradient, so the
+/// gradient is never written out and read back. gemm applies `scale` to
+/// the accumulated product and adds it to `dst` in one pass.
+pub(crate) fn matmul_accumulate_f32(
+    dst: &mut [f32],
+    a: &[f32],
+    al: &Layout,
+    b: &[f32],
+    bl: &Layout,
+    dims: &MatmulDims,
+    scale: f32,
+) -> Result<()> {
+    let MatmulDims { m, n, k, .. } = *dims;
+    if dims.batch_size() != 1 || dst.len() != m * n {
+        bail!(
+            Shape,
+            "matmul_accumulate: a {}-element destination does not hold one {m}x{n} product",
+            dst.len()
+        );
+    }
+    if m * n == 0 || k == 0 {
+        return Ok(());
+    }
+    // SAFETY: the elements are initialized f32 values and the kernels
+    // write only f32 values into them.
+    let out = unsafe {
+        std::slice::from_raw_parts_mut(dst.as_mut_ptr().cast::<MaybeUninit<f32>>(), dst.len())
+    };
+    fill_products(out, a, al, b, bl, dims, Epilogue::Accumulate(scale));
+    Ok(())
+}
+
+/// What a product does with its destination, in gemm's terms
+/// (`dst = alpha * dst + beta * a @ b`).
+#[derive(Clone, Copy)]
+enum Epilogue {
+    /// `dst = a @ b`; `dst` may be uninitialized.
+    Write,
+    /// `dst += scale * (a @ b)`; `dst` holds values.
+    Accumulate(f32),
+}
+
+impl Epilogue {
+    /// `(read_dst, alpha, beta)`.
+    fn gemm_args(self) -> (bool, f32, f32) {
+        match self {
+            Epilogue::Write => (false, 0.0, 1.0),
+            Epilogue::Accumulate(scale) => (true, 1.0, scale),
+        }
+    }
+}
+
+/// Writes every product of `a` and `b` into `out` (or adds it, scaled).
 fn fill_products(
     out: &mut [MaybeUninit<f32>],
     a: &[f32],
@@ -61,7 +118,9 @@ fn fill_products(
     b: &[f32],
     bl: &Layout,
     dims: &MatmulDims,
+    epilogue: Epilogue,
 ) {
+    let (read_dst, alpha, beta) = epilogue.gemm_args();
     let MatmulDims { m, n, k, .. } = *dims;
     let batch = dims.batch_size();
     let r = al.dims().len();
@@ -87,15 +146,15 @@ fn fill_products(
                     .add(rows.start * n + cols.start),
                 1,
                 n as isize,
-                false,
+                read_dst,
                 a.as_ptr().offset(ao as isize + rows.start as isize * a_rs),
                 a_cs,
                 a_rs,
                 b.as_ptr().offset(bo as isize + cols.start as isize * b_cs),
                 b_cs,
                 b_rs,
-                0.0,
-                1.0,
+                alpha,
+                beta,
                 false,
                 false,
                 false,

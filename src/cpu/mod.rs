@@ -23,6 +23,7 @@ use std::borrow::Cow;
 use crate::{bail, DType, Element, Layout, Result, Storage, Tensor};
 
 pub use math::{erf, exp, log, tanh};
+pub(crate) use matmul::matmul_accumulate_f32;
 
 /// Tensors smaller than this run on one thread: below it rayon's
 /// scheduling (waking workers, then their spinning beside the caller)
@@ -236,6 +237,7 @@ fn owned_elements<T: Copy + Default + Send + Sync>(data: &[T], layout: &Layout) 
 /// The elements of a float32 host tensor in row-major order, borrowed
 /// when they already are.
 pub(crate) fn host_f32(t: &Tensor) -> Result<Cow<'_, [f32]>> {
+    crate::trace::host_read(t);
     match t.storage() {
         Storage::Cpu(cpu) => match f32::slice(cpu) {
             Some(data) => Ok(elements(data, t.layout())),

@@ -10,6 +10,7 @@ use super::{
 use crate::autograd::{any_tape_recording, record};
 use crate::cpu::host_f32;
 use crate::cpu::softmax::{softmax_rows, softmax_rows_backward};
+use crate::trace::kernel;
 use crate::{normalize_axis, DType, Device, Result, Tensor};
 
 /// `min(max(x, 0), 6)`.
@@ -107,11 +108,10 @@ pub fn softmax(x: &Tensor, axis: isize) -> Result<Tensor> {
     let y = if x.numel() == 0 {
         x.clone()
     } else {
-        Tensor::from_vec(
-            softmax_rows(&host_f32(&x)?, width),
-            x.shape().clone(),
-            Device::Cpu,
-        )?
+        kernel(&[&x], move |t| {
+            let rows = softmax_rows(&host_f32(t[0])?, width);
+            Tensor::from_vec(rows, t[0].shape().clone(), Device::Cpu)
+        })?
     };
     record(&[&x], &y, || {
         let y = y.clone();
@@ -121,12 +121,11 @@ pub fn softmax(x: &Tensor, axis: isize) -> Result<Tensor> {
                 return Ok(vec![Some(multiply(&y, &subtract(g, &dot)?)?)]);
             }
             let g = cast(g, DType::F32)?;
-            let dx = softmax_rows_backward(&host_f32(&y)?, &host_f32(&g)?, width);
-            Ok(vec![Some(Tensor::from_vec(
-                dx,
-                y.shape().clone(),
-                Device::Cpu,
-            )?)])
+            let dx = kernel(&[&y, &g], move |t| {
+                let dx = softmax_rows_backward(&host_f32(t[0])?, &host_f32(t[1])?, width);
+                Tensor::from_vec(dx, t[0].shape().clone(), Device::Cpu)
+            })?;
+            Ok(vec![Some(dx)])
         })
     });
     Ok(y)

@@ -3,6 +3,7 @@
 use super::kinds::{BinaryOp, UnaryOp};
 use super::{common_device, needed};
 use crate::autograd::record;
+use crate::trace::kernel;
 use crate::{bail, DType, Result, Shape, Tensor};
 
 /// `op` on every element, float32 for float math (ints are cast first).
@@ -18,8 +19,10 @@ fn unary_raw(x: &Tensor, op: UnaryOp) -> Result<Tensor> {
         ),
         _ => cast(x, DType::F32)?,
     };
-    let storage = x.storage().unary(op, x.layout())?;
-    Ok(Tensor::from_storage(storage, x.shape().clone()))
+    kernel(&[&x], move |x| {
+        let storage = x[0].storage().unary(op, x[0].layout())?;
+        Ok(Tensor::from_storage(storage, x[0].shape().clone()))
+    })
 }
 
 /// A differentiable unary op whose input gradient is `g * dydx(x, y)`.
@@ -160,8 +163,10 @@ pub fn cast(x: &Tensor, dtype: DType) -> Result<Tensor> {
     if x.dtype() == dtype {
         return Ok(x.clone());
     }
-    let storage = x.storage().cast(x.layout(), dtype)?;
-    Ok(Tensor::from_storage(storage, x.shape().clone()))
+    kernel(&[x], move |x| {
+        let storage = x[0].storage().cast(x[0].layout(), dtype)?;
+        Ok(Tensor::from_storage(storage, x[0].shape().clone()))
+    })
 }
 
 /// Broadcasts both operands and converts them to the dtype `op` computes in.
@@ -203,8 +208,10 @@ fn binary_raw(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let name = op_name(op);
     let la = a.layout().broadcast_to(&shape, name)?;
     let lb = b.layout().broadcast_to(&shape, name)?;
-    let storage = a.storage().binary(op, &la, b.storage(), &lb)?;
-    Ok(Tensor::from_storage(storage, shape))
+    kernel(&[&a, &b], move |x| {
+        let storage = x[0].storage().binary(op, &la, x[1].storage(), &lb)?;
+        Ok(Tensor::from_storage(storage, shape.clone()))
+    })
 }
 
 /// Sums a broadcast gradient back down to `shape`.
@@ -384,12 +391,15 @@ pub fn where_(condition: &Tensor, on_true: &Tensor, on_false: &Tensor) -> Result
         .broadcast(on_false.shape(), "where")?;
     let dtype = DType::promote(on_true.dtype(), on_false.dtype());
     let (t, f) = (cast(on_true, dtype)?, cast(on_false, dtype)?);
-    let storage = cond.storage().select(
-        &cond.layout().broadcast_to(&shape, "where")?,
-        (t.storage(), &t.layout().broadcast_to(&shape, "where")?),
-        (f.storage(), &f.layout().broadcast_to(&shape, "where")?),
-    )?;
-    let y = Tensor::from_storage(storage, shape);
+    let lc = cond.layout().broadcast_to(&shape, "where")?;
+    let lt = t.layout().broadcast_to(&shape, "where")?;
+    let lf = f.layout().broadcast_to(&shape, "where")?;
+    let y = kernel(&[&cond, &t, &f], move |x| {
+        let storage = x[0]
+            .storage()
+            .select(&lc, (x[1].storage(), &lt), (x[2].storage(), &lf))?;
+        Ok(Tensor::from_storage(storage, shape.clone()))
+    })?;
     record(&[on_true, on_false], &y, || {
         let (cond, ts, fs) = (
             cond.clone(),

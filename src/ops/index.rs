@@ -2,6 +2,7 @@
 
 use super::{add, broadcast_to, cast, common_device, equal, less, reshape, where_};
 use crate::autograd::record;
+use crate::trace::kernel;
 use crate::{bail, DType, Device, Error, Result, Shape, Tensor};
 
 /// Indices as an integer tensor with negatives counted from the end.
@@ -51,14 +52,17 @@ pub fn take(x: &Tensor, indices: &Tensor, axis: Option<isize>) -> Result<Tensor>
     };
     let len = x.dims()[axis];
     let idx = wrap_indices(indices, len)?;
-    let storage = x
-        .storage()
-        .gather(x.layout(), axis, idx.storage(), idx.layout())
-        .map_err(name_index_error("take", user_x, indices))?;
     let mut dims = x.dims()[..axis].to_vec();
     dims.extend_from_slice(idx.dims());
     dims.extend_from_slice(&x.dims()[axis + 1..]);
-    let y = Tensor::from_storage(storage, Shape::new(dims));
+    let shape = Shape::new(dims);
+    let y = kernel(&[&x, &idx], move |t| {
+        let storage = t[0]
+            .storage()
+            .gather(t[0].layout(), axis, t[1].storage(), t[1].layout())?;
+        Ok(Tensor::from_storage(storage, shape.clone()))
+    })
+    .map_err(name_index_error("take", user_x, indices))?;
     record(&[&x], &y, || {
         let flat_idx = idx.clone();
         let x_dims = x.dims().to_vec();
@@ -79,12 +83,15 @@ pub fn take(x: &Tensor, indices: &Tensor, axis: Option<isize>) -> Result<Tensor>
 /// summed into a zero tensor with `len` positions there.
 pub fn scatter_add(g: &Tensor, indices: &Tensor, axis: usize, len: usize) -> Result<Tensor> {
     let g = cast(g, DType::F32)?;
-    let storage =
-        g.storage()
-            .scatter_add(g.layout(), axis, indices.storage(), indices.layout(), len)?;
     let mut dims = g.dims().to_vec();
     dims[axis] = len;
-    let y = Tensor::from_storage(storage, Shape::new(dims));
+    let shape = Shape::new(dims);
+    let y = kernel(&[&g, indices], move |t| {
+        let storage =
+            t[0].storage()
+                .scatter_add(t[0].layout(), axis, t[1].storage(), t[1].layout(), len)?;
+        Ok(Tensor::from_storage(storage, shape.clone()))
+    })?;
     record(&[&g], &y, || {
         let i = indices.clone();
         Box::new(move |gg, _| Ok(vec![Some(take(gg, &i, Some(axis as isize))?)]))
@@ -118,25 +125,32 @@ pub fn take_along_axis(x: &Tensor, indices: &Tensor, axis: isize) -> Result<Tens
     is[axis] = indices.dims()[axis];
     let xb = broadcast_to(x, &xs)?;
     let idx = wrap_indices(&broadcast_to(indices, &is)?, len)?.contiguous()?;
-    let storage = xb
-        .storage()
-        .gather_along_axis(xb.layout(), axis, idx.storage(), idx.layout())
-        .map_err(name_index_error("take_along_axis", x, indices))?;
-    let y = Tensor::from_storage(storage, Shape::new(is));
+    let shape = Shape::new(is);
+    let y = kernel(&[&xb, &idx], move |t| {
+        let storage =
+            t[0].storage()
+                .gather_along_axis(t[0].layout(), axis, t[1].storage(), t[1].layout())?;
+        Ok(Tensor::from_storage(storage, shape.clone()))
+    })
+    .map_err(name_index_error("take_along_axis", x, indices))?;
     record(&[&xb], &y, || {
         let idx = idx.clone();
         Box::new(move |g, _| {
             let g = cast(g, DType::F32)?;
-            let storage = g.storage().scatter_add_along_axis(
-                g.layout(),
-                axis,
-                idx.storage(),
-                idx.layout(),
-                len,
-            )?;
             let mut dims = g.dims().to_vec();
             dims[axis] = len;
-            Ok(vec![Some(Tensor::from_storage(storage, Shape::new(dims)))])
+            let shape = Shape::new(dims);
+            let dx = kernel(&[&g, &idx], move |t| {
+                let storage = t[0].storage().scatter_add_along_axis(
+                    t[0].layout(),
+                    axis,
+                    t[1].storage(),
+                    t[1].layout(),
+                    len,
+                )?;
+                Ok(Tensor::from_storage(storage, shape.clone()))
+            })?;
+            Ok(vec![Some(dx)])
         })
     });
     Ok(y)

@@ -6,6 +6,7 @@ use super::{
     transpose,
 };
 use crate::autograd::record;
+use crate::trace::{product_kernel, Product};
 use crate::{bail, DType, MatmulDims, Result, Shape, Tensor};
 
 /// NumPy's `matmul`: batched over leading axes (broadcast), with 1-D
@@ -72,8 +73,16 @@ fn matmul_batched(a_user: &Tensor, a: &Tensor, b_user: &Tensor, b: &Tensor) -> R
         n,
         k,
     };
-    let storage = af.storage().matmul(&la, bf.storage(), &lb, &dims)?;
-    let y = Tensor::from_storage(storage, with([m, n]));
+    let shape = with([m, n]);
+    let product = Product {
+        lhs: la.clone(),
+        rhs: lb.clone(),
+        dims: dims.clone(),
+    };
+    let y = product_kernel(&af, &bf, product, move |t| {
+        let storage = t[0].storage().matmul(&la, t[1].storage(), &lb, &dims)?;
+        Ok(Tensor::from_storage(storage, shape.clone()))
+    })?;
     record(&[a, b], &y, || {
         let (a, b) = (a.clone(), b.clone());
         Box::new(move |g, need| {

@@ -7,6 +7,7 @@ use super::{
 use crate::autograd::{any_tape_recording, record};
 use crate::cpu::softmax::{sparse_cross_entropy_rows, sparse_cross_entropy_rows_backward, Scores};
 use crate::cpu::{host_f32, index_values};
+use crate::trace::kernel;
 use crate::{bail, normalize_axis, DType, Device, Result, Storage, Tensor};
 
 /// Per-sample cross-entropy between integer class labels and scores
@@ -59,12 +60,11 @@ pub fn sparse_categorical_crossentropy(
         return composed(&labels, &output, scores, axis, classes);
     }
     // One pass per row on the host, and one tape node.
-    let labels = match labels.storage() {
-        Storage::Cpu(storage) => index_values(storage, labels.layout())?.into_owned(),
-        _ => labels.to_vec::<i64>()?,
-    };
-    let values = sparse_cross_entropy_rows(&labels, &host_f32(&output)?, classes, scores);
-    let y = Tensor::from_vec(values, expected, Device::Cpu)?;
+    let y = kernel(&[&labels, &output], move |t| {
+        let values =
+            sparse_cross_entropy_rows(&label_values(t[0])?, &host_f32(t[1])?, classes, scores);
+        Tensor::from_vec(values, expected.clone(), Device::Cpu)
+    })?;
     record(&[&output], &y, || {
         let target = target.clone();
         let output = output.clone();
@@ -75,21 +75,28 @@ pub fn sparse_categorical_crossentropy(
                 return Ok(vec![Some(dx)]);
             }
             let g = cast(g, DType::F32)?;
-            let dx = sparse_cross_entropy_rows_backward(
-                &labels,
-                &host_f32(&output)?,
-                &host_f32(&g)?,
-                classes,
-                scores,
-            );
-            Ok(vec![Some(Tensor::from_vec(
-                dx,
-                output.shape().clone(),
-                Device::Cpu,
-            )?)])
+            let dx = kernel(&[&labels, &output, &g], move |t| {
+                let dx = sparse_cross_entropy_rows_backward(
+                    &label_values(t[0])?,
+                    &host_f32(t[1])?,
+                    &host_f32(t[2])?,
+                    classes,
+                    scores,
+                );
+                Tensor::from_vec(dx, t[1].shape().clone(), Device::Cpu)
+            })?;
+            Ok(vec![Some(dx)])
         })
     });
     Ok(y)
+}
+
+/// Integer labels of a CPU tensor, as int64 in row-major order.
+fn label_values(labels: &Tensor) -> Result<Vec<i64>> {
+    match labels.storage() {
+        Storage::Cpu(storage) => Ok(index_values(storage, labels.layout())?.into_owned()),
+        _ => labels.to_vec::<i64>(),
+    }
 }
 
 /// The same loss from differentiable ops, for any device and axis.

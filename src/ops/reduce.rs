@@ -6,6 +6,7 @@ use super::{
     subtract, where_,
 };
 use crate::autograd::record;
+use crate::trace::kernel;
 use crate::{bail, DType, Result, Shape, Tensor};
 
 /// The result shape with `axes` kept as 1s or dropped.
@@ -25,11 +26,12 @@ fn reduce_raw(x: &Tensor, op: ReduceOp, axes: &[usize], keepdims: bool) -> Resul
         DType::Bool => cast(x, DType::I32)?,
         _ => x.clone(),
     };
-    let storage = x.storage().reduce(op, x.layout(), axes)?;
-    Ok(Tensor::from_storage(
-        storage,
-        reduced_shape(x.shape(), axes, keepdims),
-    ))
+    let shape = reduced_shape(x.shape(), axes, keepdims);
+    let axes = axes.to_vec();
+    kernel(&[&x], move |t| {
+        let storage = t[0].storage().reduce(op, t[0].layout(), &axes)?;
+        Ok(Tensor::from_storage(storage, shape.clone()))
+    })
 }
 
 /// `g` reshaped with the reduced axes kept, then broadcast over `x`.
@@ -233,8 +235,10 @@ pub fn cumsum(x: &Tensor, axis: Option<isize>) -> Result<Tensor> {
     } else {
         x
     };
-    let storage = x.storage().cumsum(x.layout(), axis)?;
-    let y = Tensor::from_storage(storage, x.shape().clone());
+    let y = kernel(&[&x], move |t| {
+        let storage = t[0].storage().cumsum(t[0].layout(), axis)?;
+        Ok(Tensor::from_storage(storage, t[0].shape().clone()))
+    })?;
     record(&[&x], &y, || {
         // The adjoint of a running sum is a running sum from the other end.
         Box::new(move |g, _| {

@@ -4,6 +4,7 @@
 use super::common_device;
 use super::elementwise::sum_to_shape;
 use crate::autograd::record;
+use crate::trace::kernel;
 use crate::{bail, DType, Layout, Result, Shape, Storage, Tensor};
 
 /// An already-resolved axis must exist (a bad one is an error, not a panic).
@@ -75,7 +76,7 @@ pub fn reshape_with_unknown(x: &Tensor, shape: &[isize]) -> Result<Tensor> {
     }
     let y = match x.layout().reshape(&target) {
         Some(layout) => x.with_layout(layout),
-        None => Tensor::from_storage(x.storage().copy_strided(x.layout())?, target),
+        None => x.contiguous()?.with_layout(Layout::contiguous(target)),
     };
     record(&[x], &y, || {
         let dims = x.dims().to_vec();
@@ -281,8 +282,15 @@ pub fn concatenate(xs: &[Tensor], axis: isize) -> Result<Tensor> {
         .iter()
         .map(|x| super::cast(x, dtype))
         .collect::<Result<_>>()?;
-    let parts: Vec<(&Storage, &Layout)> = cast.iter().map(|x| (x.storage(), x.layout())).collect();
-    let y = Tensor::from_storage(Storage::concat(&parts, axis)?, Shape::new(dims));
+    let cast_refs: Vec<&Tensor> = cast.iter().collect();
+    let shape = Shape::new(dims);
+    let y = kernel(&cast_refs, move |t| {
+        let parts: Vec<(&Storage, &Layout)> = t.iter().map(|x| (x.storage(), x.layout())).collect();
+        Ok(Tensor::from_storage(
+            Storage::concat(&parts, axis)?,
+            shape.clone(),
+        ))
+    })?;
     record(&refs, &y, || {
         let sizes: Vec<usize> = xs.iter().map(|x| x.dims()[axis]).collect();
         Box::new(move |g, need| {

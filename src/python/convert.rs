@@ -281,6 +281,7 @@ fn borrow_as_numpy<'py, T: NpElement + Element>(
 /// A read-only NumPy view of the tensor (one copy first if the tensor is
 /// on a GPU or not contiguous).
 pub fn to_numpy_view<'py>(py: Python<'py>, t: &Tensor) -> PyResult<Bound<'py, PyAny>> {
+    crate::trace::host_read(t);
     let host = py.detach(|| {
         t.to_device(Device::Cpu).and_then(|h| {
             if h.numel() == 0 || h.layout().is_contiguous() {

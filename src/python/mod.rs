@@ -13,6 +13,7 @@ mod ops_reduce;
 mod ops_rnn;
 mod ops_shape;
 mod optim;
+mod plan;
 mod random;
 mod tape;
 mod tensor;
@@ -36,5 +37,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     random::register(m)?;
     device::register(m)?;
     optim::register(m)?;
+    plan::register(m)?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use super::variable::PyVariable;
 use crate::optim::{update, Hyper, Kind};
 use crate::{Tensor, Variable};
 
-fn parse_hyper(d: &Bound<'_, PyDict>) -> PyResult<Hyper> {
+pub(super) fn parse_hyper(d: &Bound<'_, PyDict>) -> PyResult<Hyper> {
     let mut h = Hyper::default();
     for (key, value) in d.iter() {
         let key: String = key.extract()?;

@@ -46,7 +46,17 @@ struct TensorInner {
 }
 
 impl Tensor {
+    /// A tensor over storage an op computed. Ops do this inside a
+    /// [`trace::kernel`](crate::trace::kernel), so a recorded step sees it.
+    #[track_caller]
     pub(crate) fn from_storage(storage: Storage, shape: Shape) -> Tensor {
+        crate::trace::untracked_storage();
+        Tensor::new_constant(storage, shape)
+    }
+
+    /// A tensor over storage filled from host values: the same on every
+    /// replay of a recorded step.
+    fn new_constant(storage: Storage, shape: Shape) -> Tensor {
         Tensor::view_of(Arc::new(storage), Layout::contiguous(shape))
     }
 
@@ -77,7 +87,10 @@ impl Tensor {
                 data.len()
             );
         }
-        Tensor::from_storage(Storage::Cpu(T::wrap(data)), shape).to_device(device)
+        // Made from host values, so a constant on any device.
+        crate::trace::opaque(|| {
+            Tensor::new_constant(Storage::Cpu(T::wrap(data)), shape).to_device(device)
+        })
     }
 
     /// A 0-d tensor.
@@ -104,7 +117,7 @@ impl Tensor {
             );
         };
         let cpu = CpuStorage::filled(dtype, n, value)?;
-        Tensor::from_storage(Storage::Cpu(cpu), shape).to_device(device)
+        crate::trace::opaque(|| Tensor::new_constant(Storage::Cpu(cpu), shape).to_device(device))
     }
 
     pub fn zeros(shape: impl Into<Shape>, dtype: DType, device: Device) -> Result<Tensor> {
@@ -161,8 +174,10 @@ impl Tensor {
         if self.layout().is_contiguous() && self.layout().offset() == 0 {
             return Ok(self.clone());
         }
-        let storage = self.storage().copy_strided(self.layout())?;
-        Ok(Tensor::from_storage(storage, self.shape().clone()))
+        crate::trace::kernel(&[self], |x| {
+            let storage = x[0].storage().copy_strided(x[0].layout())?;
+            Ok(Tensor::from_storage(storage, x[0].shape().clone()))
+        })
     }
 
     /// A copy on `device` (the same tensor when already there).
@@ -170,12 +185,15 @@ impl Tensor {
         if self.device() == device {
             return Ok(self.clone());
         }
-        let storage = self.storage().to_device(self.layout(), device)?;
-        Ok(Tensor::from_storage(storage, self.shape().clone()))
+        crate::trace::kernel(&[self], move |x| {
+            let storage = x[0].storage().to_device(x[0].layout(), device)?;
+            Ok(Tensor::from_storage(storage, x[0].shape().clone()))
+        })
     }
 
     /// The elements in row-major order, copied to the host.
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
+        crate::trace::host_read(self);
         if T::DTYPE != self.dtype() {
             bail!(
                 DType,
@@ -204,6 +222,7 @@ impl Tensor {
                 self.shape()
             );
         }
+        crate::trace::host_read(self);
         let host = self.to_device(Device::Cpu)?.contiguous()?;
         let Storage::Cpu(cpu) = host.storage() else {
             unreachable!("to_device(Cpu) returns CPU storage")

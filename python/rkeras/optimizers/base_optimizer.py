@@ -590,15 +590,42 @@ class BaseOptimizer:
             for g, v in zip(grads, trainable_variables, strict=False):
                 self.update_step(g, v, learning_rate)
             return
+        kind, variables, slots, hyper, decay = self._update_arguments(
+            trainable_variables, raw_iterations, lr, unscaled
+        )
+        _core.optimizer_update(kind, variables, list(grads), slots, hyper, decay)
+
+    def _update_arguments(self, trainable_variables, raw_iterations, lr, unscaled=False):
+        """`(kind, variables, slots, hyper, decay)` of one fused update."""
         hyper = self._hyper(lr, raw_iterations, unscaled)
         hyper.update(self._before_update(self._step_count(raw_iterations) + 1))
         slots = [self._slots_of(self._get_variable_index(v)) for v in trainable_variables]
         decay = None
         if self.weight_decay is not None:
             decay = [self._use_weight_decay(v) for v in trainable_variables]
-        _core.optimizer_update(
-            self._update_kind, list(trainable_variables), list(grads), slots, hyper, decay
-        )
+        return self._update_kind, list(trainable_variables), slots, hyper, decay
+
+    def _engine_step(self, trainable_variables):
+        """The arguments of this step's update of `trainable_variables`
+        when one engine call does all of it, for a compiled train step that
+        applies it itself (then `_engine_step_done` counts the step);
+        `None` when the step needs Python (an update rule written with ops,
+        gradient accumulation, EMA, constraints)."""
+        if not self.built or self._update_kind is None:
+            return None
+        if self.gradient_accumulation_steps or self.use_ema:
+            return None
+        for v in trainable_variables:
+            if getattr(v, "constraint", None) is not None:
+                return None
+            if getattr(v, "overwrite_with_gradient", False):
+                return None
+        self._check_variables_are_known(trainable_variables)
+        it = int(self._iterations)
+        return self._update_arguments(trainable_variables, it, self._learning_rate_value(it))
+
+    def _engine_step_done(self):
+        self._iterations.assign_add(1)
 
     def _filter_empty_gradients(self, grads, variables):
         filtered_grads = list(grads)

@@ -7,6 +7,7 @@ from rkeras.callbacks.callback_list import CallbackList
 from rkeras.gradient_tape import GradientTape
 from rkeras.trainers import data_adapter
 from rkeras.trainers.compile_utils import CompileLoss, CompileMetrics, sparse_label_check
+from rkeras.trainers.compiled_step import CompiledStep
 from rkeras.utils import tree
 
 
@@ -30,6 +31,9 @@ class Trainer:
         self._compile_loss = None
         self._compile_metrics = None
         self._loss_tracker = None
+        self.run_eagerly = False
+        self.jit_compile = "auto"
+        self._compiled_train_body = None
 
     # ----- compile --------------------------------------------------------
 
@@ -55,8 +59,14 @@ class Trainer:
             metrics: metrics to report (`"accuracy"` resolves to the right
                 accuracy for the loss); lists or dicts per output.
             weighted_metrics: metrics that use `sample_weight`.
-            run_eagerly, steps_per_execution, jit_compile, auto_scale_loss:
-                accepted for Keras compatibility.
+            run_eagerly: run every step op by op from Python. By default
+                (and with `jit_compile` true or `"auto"`), `fit` records
+                the built-in train step once per input shape and replays
+                its kernels in Rust; as with `jax.jit`, Python code inside
+                the step then runs only while it is recorded.
+            jit_compile: `False` runs eagerly, as `run_eagerly=True` does.
+            steps_per_execution, auto_scale_loss: accepted for Keras
+                compatibility.
         """
         from rkeras import metrics as metrics_module
         from rkeras import optimizers
@@ -67,6 +77,9 @@ class Trainer:
         self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
         self._compile_metrics = CompileMetrics(metrics, weighted_metrics, names, loss)
         self._loss_tracker = metrics_module.Mean(name="loss")
+        self.run_eagerly = run_eagerly
+        self.jit_compile = jit_compile
+        self._compiled_train_body = CompiledStep(self._train_body)
         self.compiled = True
         self._compile_config = {
             "optimizer": optimizer,
@@ -141,6 +154,14 @@ class Trainer:
 
     def train_step(self, data):
         """One optimizer step on a batch `(x, y, sample_weight)`."""
+        (grads, logs), trainable = self._train_body(data)
+        self._apply(grads, trainable)
+        return logs
+
+    def _train_body(self, data):
+        """A train step up to the optimizer: `((grads, logs), trainable)`.
+        Metrics read only `y_pred`, so updating them before the optimizer
+        step gives what Keras reports."""
         x, y, sample_weight = data_adapter.unpack_x_y_sample_weight(data)
         with GradientTape() as tape:
             y_pred = self(x, training=True)
@@ -149,10 +170,28 @@ class Trainer:
         # on its first call.
         trainable = self.trainable_weights
         self._loss_tracker.update_state(loss, sample_weight=self._batch_size(x))
+        grads = tape.gradient(loss, trainable) if trainable else []
+        return (grads, self.compute_metrics(x, y, y_pred, sample_weight)), trainable
+
+    def _apply(self, grads, trainable):
         if trainable:
-            grads = tape.gradient(loss, trainable)
             self.optimizer.apply_gradients(zip(grads, trainable, strict=True))
-        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _train_function(self, data):
+        """The step `fit` and `train_on_batch` run: the recorded plan of
+        the built-in train step unless the model runs eagerly or defines
+        its own `train_step`."""
+        eager = self.run_eagerly or self.jit_compile is False
+        if eager or type(self).train_step is not Trainer.train_step:
+            return self.train_step(data)
+        (grads, logs), trainable, updated = self._compiled_train_body(
+            data, self.optimizer._engine_step
+        )
+        if updated:
+            self.optimizer._engine_step_done()
+        else:
+            self._apply(grads, trainable)
+        return logs
 
     def test_step(self, data):
         """Loss and metrics on a batch, without training."""
@@ -261,6 +300,7 @@ class Trainer:
             steps=train.num_batches,
         )
         self.stop_training = False
+        self._compiled_train_body.forget_unless(self.trainable_weights)
         self._initial_epoch = None
         callbacks.on_train_begin()
         # BackupAndRestore may resume from a later epoch.
@@ -273,7 +313,7 @@ class Trainer:
             logs = {}
             for step, batch in enumerate(train.batches()):
                 callbacks.on_train_batch_begin(step)
-                logs = self.train_step(batch)
+                logs = self._train_function(batch)
                 callbacks.on_train_batch_end(step, _sorted(logs))
                 if self.stop_training:
                     break
@@ -378,7 +418,7 @@ class Trainer:
                 ).batches()
             )
         )
-        logs = _floats(self.train_step(batch))
+        logs = _floats(self._train_function(batch))
         return _result(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):

@@ -5,6 +5,7 @@
 //! Data is channels-last, `(N, *spatial, C)`, with 1 to 3 spatial dims.
 
 use crate::autograd::record;
+use crate::trace::kernel;
 use crate::{bail, DType, Result, Shape, Tensor};
 
 /// The most spatial dims a window has (Conv3D, MaxPooling3D).
@@ -182,8 +183,11 @@ pub fn unfold(x: &Tensor, window: &Window, pad: f32) -> Result<Tensor> {
             window.input_dims()
         );
     }
-    let storage = x.storage().unfold(x.layout(), window, pad)?;
-    let y = Tensor::from_storage(storage, Shape::new(window.patch_dims()));
+    let w = window.clone();
+    let y = kernel(&[x], move |t| {
+        let storage = t[0].storage().unfold(t[0].layout(), &w, pad)?;
+        Ok(Tensor::from_storage(storage, Shape::new(w.patch_dims())))
+    })?;
     record(&[x], &y, || {
         let window = window.clone();
         Box::new(move |g, _| Ok(vec![Some(fold(g, &window)?)]))
@@ -203,8 +207,11 @@ pub fn fold(patches: &Tensor, window: &Window) -> Result<Tensor> {
             window.patch_dims()
         );
     }
-    let storage = patches.storage().fold(patches.layout(), window)?;
-    let y = Tensor::from_storage(storage, Shape::new(window.input_dims()));
+    let w = window.clone();
+    let y = kernel(&[patches], move |t| {
+        let storage = t[0].storage().fold(t[0].layout(), &w)?;
+        Ok(Tensor::from_storage(storage, Shape::new(w.input_dims())))
+    })?;
     record(&[patches], &y, || {
         let window = window.clone();
         Box::new(move |g, _| Ok(vec![Some(unfold(g, &window, 0.0)?)]))

@@ -7,6 +7,7 @@
 
 use super::window::Window;
 use crate::autograd::record;
+use crate::trace::kernel;
 use crate::{bail, DType, Result, Shape, Tensor};
 
 fn check(
@@ -45,10 +46,13 @@ fn pooled_dims(window: &Window) -> Vec<usize> {
 /// maximum of `x`: `(N, *O, C)`. Max pooling is `argmax_gather(x, x)`.
 pub fn argmax_gather(x: &Tensor, values: &Tensor, window: &Window) -> Result<Tensor> {
     check("argmax_gather", x, values, &window.input_dims(), window)?;
-    let storage =
-        x.storage()
-            .argmax_gather(x.layout(), values.storage(), values.layout(), window)?;
-    let y = Tensor::from_storage(storage, Shape::new(pooled_dims(window)));
+    let w = window.clone();
+    let y = kernel(&[x, values], move |t| {
+        let storage =
+            t[0].storage()
+                .argmax_gather(t[0].layout(), t[1].storage(), t[1].layout(), &w)?;
+        Ok(Tensor::from_storage(storage, Shape::new(pooled_dims(&w))))
+    })?;
     record(&[values], &y, || {
         let (x, window) = (x.clone(), window.clone());
         Box::new(move |g, _| Ok(vec![Some(argmax_scatter(&x, g, &window)?)]))
@@ -60,10 +64,13 @@ pub fn argmax_gather(x: &Tensor, values: &Tensor, window: &Window) -> Result<Ten
 /// each `(N, *O, C)` gradient added at its window's first maximum of `x`.
 pub fn argmax_scatter(x: &Tensor, grads: &Tensor, window: &Window) -> Result<Tensor> {
     check("argmax_scatter", x, grads, &pooled_dims(window), window)?;
-    let storage =
-        x.storage()
-            .argmax_scatter(x.layout(), grads.storage(), grads.layout(), window)?;
-    let y = Tensor::from_storage(storage, Shape::new(window.input_dims()));
+    let w = window.clone();
+    let y = kernel(&[x, grads], move |t| {
+        let storage =
+            t[0].storage()
+                .argmax_scatter(t[0].layout(), t[1].storage(), t[1].layout(), &w)?;
+        Ok(Tensor::from_storage(storage, Shape::new(w.input_dims())))
+    })?;
     record(&[grads], &y, || {
         let (x, window) = (x.clone(), window.clone());
         Box::new(move |g, _| Ok(vec![Some(argmax_gather(&x, g, &window)?)]))

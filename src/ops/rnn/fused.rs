@@ -136,6 +136,8 @@ pub fn forward(
     recurrent_kernel: &Tensor,
     go_backwards: bool,
 ) -> Result<(Tensor, FusedLstm)> {
+    // Its backward needs host state that is not a tensor.
+    crate::trace::untraceable("it runs the fused LSTM kernel");
     let (b, t, f) = (x.dims()[0], x.dims()[1], x.dims()[2]);
     let u = recurrent_kernel.dims()[0];
     let dims = Dims {
