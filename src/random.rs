@@ -5,7 +5,10 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::{bail, ops, DType, Device, Result, Shape, Tensor};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::{bail, ops, trace, DType, Device, Result, Shape, Tensor};
 
 /// A random stream: `seed` from the user, `stream` from a seed generator's
 /// counter.
@@ -23,10 +26,53 @@ impl RngKey {
     }
 }
 
-/// A recorded step would replay the same numbers: the key is fixed when
-/// the step is recorded.
-fn untraceable() {
-    crate::trace::untraceable("it draws random numbers (dropout, noise or a random initializer)");
+/// Where a random op's stream number comes from.
+#[derive(Debug, Clone)]
+pub enum Stream {
+    /// Always this stream (a fixed integer seed).
+    Fixed(u64),
+    /// The next value of a seed generator's counter, which each draw
+    /// advances.
+    Counter(Arc<AtomicU64>),
+}
+
+/// A seed and where its streams come from: what a random op draws its key
+/// from each time it runs, including in every replay of a recorded step.
+#[derive(Debug, Clone)]
+pub struct KeySource {
+    pub seed: u64,
+    pub stream: Stream,
+}
+
+impl From<RngKey> for KeySource {
+    fn from(key: RngKey) -> KeySource {
+        KeySource {
+            seed: key.seed,
+            stream: Stream::Fixed(key.stream),
+        }
+    }
+}
+
+impl KeySource {
+    fn next(&self) -> RngKey {
+        let stream = match &self.stream {
+            Stream::Fixed(s) => *s,
+            Stream::Counter(c) => c.fetch_add(1, Ordering::Relaxed),
+        };
+        RngKey {
+            seed: self.seed,
+            stream,
+        }
+    }
+
+    /// Runs `make` on the next key, as a kernel that draws a fresh key on
+    /// every replay of a recorded step (as eager calls would).
+    fn draw(
+        self,
+        make: impl Fn(RngKey) -> Result<Tensor> + Send + Sync + 'static,
+    ) -> Result<Tensor> {
+        trace::stateful_kernel(&[], move |_| make(self.next()))
+    }
 }
 
 /// Uniform in `[minval, maxval)`.
@@ -34,27 +80,29 @@ pub fn uniform(
     shape: &[usize],
     minval: f64,
     maxval: f64,
-    key: RngKey,
+    key: impl Into<KeySource>,
     device: Device,
 ) -> Result<Tensor> {
-    untraceable();
-    let mut rng = key.rng();
-    let n: usize = shape.iter().product();
-    let span = maxval - minval;
-    // Rounding to f32 can land on maxval itself; the interval is half-open.
-    let top = maxval as f32;
-    let below_top = f32_below(top);
-    let values: Vec<f32> = (0..n)
-        .map(|_| {
-            let v = (minval + span * rng.random::<f64>()) as f32;
-            if v >= top && below_top >= minval as f32 {
-                below_top
-            } else {
-                v
-            }
-        })
-        .collect();
-    Tensor::from_vec(values, shape.to_vec(), device)
+    let shape = shape.to_vec();
+    key.into().draw(move |key| {
+        let mut rng = key.rng();
+        let n: usize = shape.iter().product();
+        let span = maxval - minval;
+        // Rounding to f32 can land on maxval itself; the interval is half-open.
+        let top = maxval as f32;
+        let below_top = f32_below(top);
+        let values: Vec<f32> = (0..n)
+            .map(|_| {
+                let v = (minval + span * rng.random::<f64>()) as f32;
+                if v >= top && below_top >= minval as f32 {
+                    below_top
+                } else {
+                    v
+                }
+            })
+            .collect();
+        Tensor::from_vec(values, shape.clone(), device)
+    })
 }
 
 /// The largest f32 below `x` (for finite `x`).
@@ -79,16 +127,18 @@ pub fn normal(
     shape: &[usize],
     mean: f64,
     stddev: f64,
-    key: RngKey,
+    key: impl Into<KeySource>,
     device: Device,
 ) -> Result<Tensor> {
-    untraceable();
-    let mut rng = key.rng();
-    let n: usize = shape.iter().product();
-    let values: Vec<f32> = (0..n)
-        .map(|_| (mean + stddev * standard_normal(&mut rng)) as f32)
-        .collect();
-    Tensor::from_vec(values, shape.to_vec(), device)
+    let shape = shape.to_vec();
+    key.into().draw(move |key| {
+        let mut rng = key.rng();
+        let n: usize = shape.iter().product();
+        let values: Vec<f32> = (0..n)
+            .map(|_| (mean + stddev * standard_normal(&mut rng)) as f32)
+            .collect();
+        Tensor::from_vec(values, shape.clone(), device)
+    })
 }
 
 /// Normal draws, redrawn until within two standard deviations of the mean.
@@ -96,21 +146,23 @@ pub fn truncated_normal(
     shape: &[usize],
     mean: f64,
     stddev: f64,
-    key: RngKey,
+    key: impl Into<KeySource>,
     device: Device,
 ) -> Result<Tensor> {
-    untraceable();
-    let mut rng = key.rng();
-    let n: usize = shape.iter().product();
-    let values: Vec<f32> = (0..n)
-        .map(|_| loop {
-            let z = standard_normal(&mut rng);
-            if z.abs() <= 2.0 {
-                break (mean + stddev * z) as f32;
-            }
-        })
-        .collect();
-    Tensor::from_vec(values, shape.to_vec(), device)
+    let shape = shape.to_vec();
+    key.into().draw(move |key| {
+        let mut rng = key.rng();
+        let n: usize = shape.iter().product();
+        let values: Vec<f32> = (0..n)
+            .map(|_| loop {
+                let z = standard_normal(&mut rng);
+                if z.abs() <= 2.0 {
+                    break (mean + stddev * z) as f32;
+                }
+            })
+            .collect();
+        Tensor::from_vec(values, shape.clone(), device)
+    })
 }
 
 /// Integers uniform in `[minval, maxval)`.
@@ -119,10 +171,9 @@ pub fn randint(
     minval: i64,
     maxval: i64,
     dtype: DType,
-    key: RngKey,
+    key: impl Into<KeySource>,
     device: Device,
 ) -> Result<Tensor> {
-    untraceable();
     if maxval <= minval {
         bail!(
             Value,
@@ -132,14 +183,17 @@ pub fn randint(
     if !dtype.is_int() {
         bail!(DType, "randint: dtype must be an integer type, got {dtype}");
     }
-    let mut rng = key.rng();
-    let n: usize = shape.iter().product();
-    let values: Vec<i64> = (0..n).map(|_| rng.random_range(minval..maxval)).collect();
-    ops::cast(
-        &Tensor::from_vec(values, shape.to_vec(), Device::Cpu)?,
-        dtype,
-    )?
-    .to_device(device)
+    let shape = shape.to_vec();
+    key.into().draw(move |key| {
+        let mut rng = key.rng();
+        let n: usize = shape.iter().product();
+        let values: Vec<i64> = (0..n).map(|_| rng.random_range(minval..maxval)).collect();
+        ops::cast(
+            &Tensor::from_vec(values, shape.clone(), Device::Cpu)?,
+            dtype,
+        )?
+        .to_device(device)
+    })
 }
 
 /// Zeroes each element with probability `rate` and scales the rest by
@@ -148,7 +202,7 @@ pub fn dropout(
     x: &Tensor,
     rate: f64,
     noise_shape: Option<&[usize]>,
-    key: RngKey,
+    key: impl Into<KeySource>,
 ) -> Result<Tensor> {
     if !(0.0..1.0).contains(&rate) {
         bail!(Value, "dropout: rate must be in [0, 1), got {rate}");
@@ -171,20 +225,22 @@ pub fn dropout(
 }
 
 /// A random permutation of `x` along `axis`.
-pub fn shuffle(x: &Tensor, axis: isize, key: RngKey) -> Result<Tensor> {
-    untraceable();
+pub fn shuffle(x: &Tensor, axis: isize, key: impl Into<KeySource>) -> Result<Tensor> {
     let axis_index = x.shape().axis(axis, "shuffle")?;
     let n = x.dims()[axis_index];
-    let mut order: Vec<i64> = (0..n as i64).collect();
-    let mut rng = key.rng();
-    for i in (1..n).rev() {
-        order.swap(i, rng.random_range(0..=i));
-    }
-    let idx = Tensor::from_vec(order, [n], Device::Cpu)?;
-    let idx = if x.device() == Device::Cpu {
-        idx
-    } else {
-        ops::cast(&idx, DType::I32)?.to_device(x.device())?
-    };
+    let device = x.device();
+    let idx = key.into().draw(move |key| {
+        let mut order: Vec<i64> = (0..n as i64).collect();
+        let mut rng = key.rng();
+        for i in (1..n).rev() {
+            order.swap(i, rng.random_range(0..=i));
+        }
+        let idx = Tensor::from_vec(order, [n], Device::Cpu)?;
+        if device == Device::Cpu {
+            Ok(idx)
+        } else {
+            ops::cast(&idx, DType::I32)?.to_device(device)
+        }
+    })?;
     ops::take(x, &idx, Some(axis))
 }

@@ -23,6 +23,9 @@ struct VariableInner {
 
 impl Variable {
     pub fn new(value: Tensor, name: impl Into<String>, trainable: bool) -> Variable {
+        // A replay would not make it again, and its reads would see the
+        // first value.
+        trace::untraceable("it creates a variable");
         Variable(Arc::new(VariableInner {
             name: name.into(),
             trainable: AtomicBool::new(trainable),

@@ -7,9 +7,11 @@ mod common;
 use common::*;
 use rkeras::autograd::Tape;
 use rkeras::optim::{update, Hyper, Kind};
-use rkeras::random::RngKey;
+use rkeras::random::{KeySource, RngKey, Stream};
 use rkeras::trace::OptimizerStep;
 use rkeras::{ops, trace, Device, Error, Result, Tensor, Variable};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 fn tensor(data: Vec<f32>, dims: &[usize]) -> Tensor {
     Tensor::from_vec(data, dims.to_vec(), Device::Cpu).unwrap()
@@ -187,19 +189,53 @@ fn host_reads_of_computed_values_refuse_the_plan() {
 }
 
 #[test]
-fn random_numbers_and_in_place_updates_refuse_the_plan() {
+fn random_draws_take_the_next_stream_on_every_replay() {
+    let x = tensor(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[6]);
+    let counter = Arc::new(AtomicU64::new(0));
+    let source = KeySource {
+        seed: 9,
+        stream: Stream::Counter(counter.clone()),
+    };
+    let step = |x: &Tensor| -> Result<Vec<Tensor>> {
+        // A draw nothing reads still advances the counter.
+        rkeras::random::normal(&[2], 0.0, 1.0, source.clone(), Device::Cpu)?;
+        Ok(vec![rkeras::random::dropout(x, 0.5, None, source.clone())?])
+    };
+    let plan = record(std::slice::from_ref(&x), || step(&x)).unwrap();
+    let replays: Vec<Vec<f32>> = (0..3)
+        .map(|_| values(&plan.run(std::slice::from_ref(&x)).unwrap())[0].clone())
+        .collect();
+    assert_eq!(counter.load(Ordering::Relaxed), 8);
+    // The same streams drawn eagerly give the same masks.
+    counter.store(2, Ordering::Relaxed);
+    for want in replays {
+        assert_eq!(values(&step(&x).unwrap())[0], want);
+    }
+    // A fixed key draws the same numbers on every replay, as eagerly.
+    let fixed = RngKey { seed: 1, stream: 5 };
+    let plan = record(std::slice::from_ref(&x), || {
+        Ok(vec![rkeras::random::dropout(&x, 0.5, None, fixed)?])
+    })
+    .unwrap();
+    let eager = values(&[rkeras::random::dropout(&x, 0.5, None, fixed).unwrap()]);
+    assert_eq!(values(&plan.run(std::slice::from_ref(&x)).unwrap()), eager);
+    assert_eq!(values(&plan.run(std::slice::from_ref(&x)).unwrap()), eager);
+}
+
+#[test]
+fn in_place_updates_and_new_variables_refuse_the_plan() {
     let x = tensor(vec![1.0, 2.0, 3.0, 4.0], &[4]);
-    let key = RngKey { seed: 1, stream: 0 };
-    let reason = unsupported_reason(record(std::slice::from_ref(&x), || {
-        Ok(vec![rkeras::random::dropout(&x, 0.5, None, key)?])
-    }));
-    assert!(reason.contains("random"), "{reason}");
     let v = Variable::new(tensor(vec![0.0; 4], &[4]), "v", true);
     let reason = unsupported_reason(record(std::slice::from_ref(&x), || {
         v.update_in_place(|w| w[0] = 1.0)?;
         Ok(vec![ops::add(&x, &v.value())?])
     }));
     assert!(reason.contains("in place"), "{reason}");
+    let reason = unsupported_reason(record(std::slice::from_ref(&x), || {
+        let w = Variable::new(ops::exp(&x)?, "w", true);
+        Ok(vec![ops::add(&x, &w.value())?])
+    }));
+    assert!(reason.contains("creates a variable"), "{reason}");
     assert!(!trace::is_recording());
 }
 

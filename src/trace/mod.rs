@@ -9,9 +9,11 @@
 //! reshape or a transpose is only a layout. Variable reads and updates
 //! become steps, so a replay sees the values training has written since.
 //!
-//! What a replay could not reproduce (reading traced values on the host,
-//! drawing random numbers, in-place closures) marks the recording as
-//! failed with the reason; the caller then keeps running eagerly. Tape
+//! Random draws are kernels that take a fresh key from their seed
+//! generator on every replay. What a replay could not reproduce (reading
+//! traced values on the host, in-place closures, creating variables) marks
+//! the recording as failed with the reason; the caller then keeps running
+//! eagerly. Tape
 //! nodes are not part of a plan: the backward kernels a gradient call runs
 //! are recorded like any other, so a plan is forward and backward in one
 //! straight line.
@@ -23,7 +25,7 @@ mod update;
 pub use plan::{Plan, Product};
 pub use recorder::{
     abort, begin, finish, host_read, is_recording, kernel, kernels, opaque, product_kernel,
-    untraceable,
+    stateful_kernel, untraceable,
 };
 pub(crate) use recorder::{untracked_storage, variable_read, variable_update};
 pub use update::OptimizerStep;

@@ -70,6 +70,9 @@ pub(super) enum Step {
         outputs: Vec<Option<usize>>,
         run: KernelFn,
         product: Option<Product>,
+        /// It changes state each run (a random draw advances its seed
+        /// generator), so it runs even when nothing reads its output.
+        stateful: bool,
     },
     Update {
         variable: Variable,

@@ -145,8 +145,11 @@ impl Recording {
         }
         let mut kept: Vec<Step> = Vec::with_capacity(self.steps.len());
         for step in self.steps.into_iter().rev() {
-            let observed =
-                matches!(step, Step::Update { .. }) || step.writes().iter().any(|&s| live[s]);
+            let effect = matches!(
+                step,
+                Step::Update { .. } | Step::Kernel { stateful: true, .. }
+            );
+            let observed = effect || step.writes().iter().any(|&s| live[s]);
             if observed {
                 for s in step.reads() {
                     live[s] = true;
@@ -204,7 +207,34 @@ where
         return run(inputs);
     }
     let y = opaque(|| run(inputs))?;
-    append_kernel(inputs, &[&y], Box::new(move |xs| Ok(vec![run(xs)?])), None);
+    append_kernel(
+        inputs,
+        &[&y],
+        Box::new(move |xs| Ok(vec![run(xs)?])),
+        None,
+        false,
+    );
+    Ok(y)
+}
+
+/// [`kernel`] for work that changes state each run (a random draw that
+/// advances a seed generator): a replay runs it even when its output is
+/// not used, as eager steps would.
+pub fn stateful_kernel<F>(inputs: &[&Tensor], run: F) -> Result<Tensor>
+where
+    F: Fn(&[&Tensor]) -> Result<Tensor> + Send + Sync + 'static,
+{
+    if !listening() {
+        return run(inputs);
+    }
+    let y = opaque(|| run(inputs))?;
+    append_kernel(
+        inputs,
+        &[&y],
+        Box::new(move |xs| Ok(vec![run(xs)?])),
+        None,
+        true,
+    );
     Ok(y)
 }
 
@@ -220,7 +250,7 @@ where
     }
     let y = opaque(|| run(&inputs))?;
     let run: KernelFn = Box::new(move |xs| Ok(vec![run(xs)?]));
-    append_kernel(&inputs, &[&y], run, Some(product));
+    append_kernel(&inputs, &[&y], run, Some(product), false);
     Ok(y)
 }
 
@@ -234,11 +264,17 @@ where
     }
     let ys = opaque(|| run(inputs))?;
     let refs: Vec<&Tensor> = ys.iter().collect();
-    append_kernel(inputs, &refs, Box::new(run), None);
+    append_kernel(inputs, &refs, Box::new(run), None, false);
     Ok(ys)
 }
 
-fn append_kernel(inputs: &[&Tensor], outputs: &[&Tensor], run: KernelFn, product: Option<Product>) {
+fn append_kernel(
+    inputs: &[&Tensor],
+    outputs: &[&Tensor],
+    run: KernelFn,
+    product: Option<Product>,
+    stateful: bool,
+) {
     with_recording(|rec| {
         let inputs = inputs.iter().map(|t| rec.operand(t)).collect();
         let outputs = outputs.iter().map(|t| rec.define(t)).collect();
@@ -247,6 +283,7 @@ fn append_kernel(inputs: &[&Tensor], outputs: &[&Tensor], run: KernelFn, product
             outputs,
             run,
             product,
+            stateful,
         });
     });
 }

@@ -12,13 +12,15 @@ X = rng.normal(size=(50, 6)).astype("float32")
 Y = (X[:, 0] - X[:, 3] > 0).astype("int32") + (X[:, 1] > 0.5).astype("int32")
 
 
-def mlp(extra=(), seed=1):
+def mlp(extra=tuple, seed=1):
+    """`extra()` makes the layers between the two Dense layers, after the
+    seed is set (Dropout draws its seed when it is made)."""
     keras.utils.set_random_seed(seed)
     return keras.Sequential(
         [
             layers.Input((6,)),
             layers.Dense(12, activation="relu"),
-            *extra,
+            *extra(),
             layers.Dense(3, activation="softmax"),
         ]
     )
@@ -100,7 +102,7 @@ def test_plain_sgd_folded_into_the_gradient_products(optimizer):
 
 def test_a_plan_replays_validation_sample_weights_and_batch_norm():
     def build():
-        return mlp(extra=(layers.BatchNormalization(),))
+        return mlp(extra=lambda: (layers.BatchNormalization(),))
 
     weights = rng.uniform(0.5, 2.0, size=len(X)).astype("float32")
     kwargs = {"sample_weight": weights, "validation_split": 0.2}
@@ -153,7 +155,7 @@ class CountingDense(layers.Dense):
 
 def test_python_in_the_step_runs_only_until_it_is_recorded():
     CountingDense.calls = 0
-    model = mlp(extra=(CountingDense(4),))
+    model = mlp(extra=lambda: (CountingDense(4),))
     model.compile("sgd", "sparse_categorical_crossentropy")
     model.fit(X[:32], Y[:32], batch_size=8, epochs=2, verbose=0)
     # One eager call, one recorded, then six replays (as under jax.jit).
@@ -174,16 +176,24 @@ class HostBranch(layers.Layer):
         return -inputs
 
 
-def test_steps_a_plan_cannot_repeat_stay_eager():
-    dropout = train(lambda: mlp(extra=(layers.Dropout(0.3),)), False)
-    assert not plans(dropout[0])
-    assert any("random" in r for r in reasons(dropout[0]))
-    assert_same_training(dropout, train(lambda: mlp(extra=(layers.Dropout(0.3),)), True))
+def test_random_draws_replay_with_fresh_keys():
+    # Each replay draws the next key from the layers' seed generators, as
+    # eager steps do: the same masks, so the same training (Adam: exact).
+    def build():
+        return mlp(extra=lambda: (layers.Dropout(0.3), layers.GaussianNoise(0.2)))
 
-    branch = train(lambda: mlp(extra=(HostBranch(),)), False)
+    compiled = train(build, False, "adam")
+    assert_same_training(compiled, train(build, True, "adam"))
+    assert plans(compiled[0]) and reasons(compiled[0]) == []
+    dropout = compiled[0].layers[1]
+    assert dropout.seed_generator.counter == 4 * 4
+
+
+def test_steps_a_plan_cannot_repeat_stay_eager():
+    branch = train(lambda: mlp(extra=lambda: (HostBranch(),)), False)
     assert not plans(branch[0])
     assert any("on the host" in r for r in reasons(branch[0]))
-    assert_same_training(branch, train(lambda: mlp(extra=(HostBranch(),)), True))
+    assert_same_training(branch, train(lambda: mlp(extra=lambda: (HostBranch(),)), True))
 
 
 class OwnStep(keras.Model):
@@ -252,3 +262,43 @@ def test_convolutions_and_pooling_replay_exactly():
     compiled = run(False)
     assert_same_training(compiled, run(True))
     assert plans(compiled[0]) and reasons(compiled[0]) == []
+
+
+def test_evaluate_and_predict_replay_plans():
+    def run(run_eagerly):
+        model = mlp(extra=lambda: (layers.BatchNormalization(), layers.Dropout(0.2)))
+        model.compile(
+            "adam", "sparse_categorical_crossentropy", metrics=["accuracy"], run_eagerly=run_eagerly
+        )
+        model.fit(X, Y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        evaluations = [model.evaluate(X, Y, batch_size=8, verbose=0) for _ in range(3)]
+        predictions = [model.predict(X, batch_size=8, verbose=0) for _ in range(3)]
+        return model, evaluations, predictions
+
+    compiled, evaluations, predictions = run(False)
+    _, eager_evaluations, eager_predictions = run(True)
+    assert plans(compiled)
+    assert compiled._compiled_test_body._plans and compiled._compiled_predict_body._plans
+    assert evaluations == eager_evaluations
+    for got, want in zip(predictions, eager_predictions, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_predict_without_compile_replays_and_a_custom_predict_step_does_not():
+    model = mlp()
+    first = model.predict(X, batch_size=10, verbose=0)
+    again = model.predict(X, batch_size=10, verbose=0)
+    np.testing.assert_array_equal(first, again)
+    assert model._compiled_predict_body._plans
+
+    class Doubled(keras.Sequential):
+        def predict_step(self, data):
+            return super().predict_step(data) * 2.0
+
+    keras.utils.set_random_seed(1)
+    doubled = Doubled([layers.Input((6,)), layers.Dense(3)])
+    out = [doubled.predict(X, batch_size=10, verbose=0) for _ in range(3)]
+    assert not doubled._compiled_predict_body._plans
+    np.testing.assert_allclose(
+        out[2], 2.0 * (X @ doubled.get_weights()[0] + doubled.get_weights()[1]), rtol=1e-5
+    )

@@ -40,7 +40,17 @@ class SeedGenerator:
             raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
         self.seed = seed & _MASK64
         self.name = name or "seed_generator"
-        self.counter = 0
+        # Engine-side, so draws in a replayed compiled step advance it too.
+        self._counter = _core.SeedCounter(0)
+
+    @property
+    def counter(self):
+        """How many keys the generator has handed out."""
+        return self._counter.value
+
+    @counter.setter
+    def counter(self, value):
+        self._counter.value = int(value)
 
     @property
     def state(self):
@@ -49,9 +59,12 @@ class SeedGenerator:
 
     def next(self):
         """Returns the next ``(seed, stream)`` key and advances."""
-        key = (self.seed, self.counter)
-        self.counter += 1
-        return key
+        return (self.seed, self._counter.next())
+
+    def _key_source(self):
+        """``(seed, counter)`` for an engine op, which takes the next
+        stream each time it runs."""
+        return (self.seed, self._counter)
 
     def get_config(self):
         return {"seed": self.seed}
@@ -79,9 +92,9 @@ def _reset_global_seed_generator(seed):
 
 def _key(seed):
     if seed is None:
-        return global_seed_generator().next()
+        return global_seed_generator()._key_source()
     if isinstance(seed, SeedGenerator):
-        return seed.next()
+        return seed._key_source()
     if isinstance(seed, int) and not isinstance(seed, bool):
         # A fixed int seed is stateless: a stream distinct from generators'.
         return (seed & _MASK64, _MASK64)

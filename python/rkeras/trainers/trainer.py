@@ -34,6 +34,8 @@ class Trainer:
         self.run_eagerly = False
         self.jit_compile = "auto"
         self._compiled_train_body = None
+        self._compiled_test_body = CompiledStep(self._test_body)
+        self._compiled_predict_body = CompiledStep(self._predict_body)
 
     # ----- compile --------------------------------------------------------
 
@@ -60,10 +62,12 @@ class Trainer:
                 accuracy for the loss); lists or dicts per output.
             weighted_metrics: metrics that use `sample_weight`.
             run_eagerly: run every step op by op from Python. By default
-                (and with `jit_compile` true or `"auto"`), `fit` records
-                the built-in train step once per input shape and replays
-                its kernels in Rust; as with `jax.jit`, Python code inside
-                the step then runs only while it is recorded.
+                (and with `jit_compile` true or `"auto"`), `fit`,
+                `evaluate` and `predict` record the built-in train, test
+                and predict steps once per input shape and replay their
+                kernels in Rust; as with `jax.jit`, Python code inside a
+                step then runs only while it is recorded. A model that
+                defines its own step runs that step eagerly.
             jit_compile: `False` runs eagerly, as `run_eagerly=True` does.
             steps_per_execution, auto_scale_loss: accepted for Keras
                 compatibility.
@@ -80,6 +84,8 @@ class Trainer:
         self.run_eagerly = run_eagerly
         self.jit_compile = jit_compile
         self._compiled_train_body = CompiledStep(self._train_body)
+        self._compiled_test_body = CompiledStep(self._test_body)
+        self._compiled_predict_body = CompiledStep(self._predict_body)
         self.compiled = True
         self._compile_config = {
             "optimizer": optimizer,
@@ -177,12 +183,16 @@ class Trainer:
         if trainable:
             self.optimizer.apply_gradients(zip(grads, trainable, strict=True))
 
+    def _runs_compiled(self, step):
+        """Whether the built-in `step` ("train_step", ...) replays a
+        recorded plan: not when the model runs eagerly or defines its own."""
+        if self.run_eagerly or self.jit_compile is False:
+            return False
+        return getattr(type(self), step) is getattr(Trainer, step)
+
     def _train_function(self, data):
-        """The step `fit` and `train_on_batch` run: the recorded plan of
-        the built-in train step unless the model runs eagerly or defines
-        its own `train_step`."""
-        eager = self.run_eagerly or self.jit_compile is False
-        if eager or type(self).train_step is not Trainer.train_step:
+        """The step `fit` and `train_on_batch` run."""
+        if not self._runs_compiled("train_step"):
             return self.train_step(data)
         (grads, logs), trainable, updated = self._compiled_train_body(
             data, self.optimizer._engine_step
@@ -192,6 +202,24 @@ class Trainer:
         else:
             self._apply(grads, trainable)
         return logs
+
+    def _test_body(self, data):
+        return ([], self.test_step(data)), []
+
+    def _test_function(self, data):
+        """The step `evaluate` and validation run."""
+        if not self._runs_compiled("test_step"):
+            return self.test_step(data)
+        return self._compiled_test_body(data)[0][1]
+
+    def _predict_body(self, data):
+        return ([], self.predict_step(data)), []
+
+    def _predict_function(self, data):
+        """The step `predict` runs."""
+        if not self._runs_compiled("predict_step"):
+            return self.predict_step(data)
+        return self._compiled_predict_body(data)[0][1]
 
     def test_step(self, data):
         """Loss and metrics on a batch, without training."""
@@ -333,7 +361,7 @@ class Trainer:
         logs = {}
         for step, batch in enumerate(batches.batches()):
             callbacks.on_test_batch_begin(step)
-            logs = self.test_step(batch)
+            logs = self._test_function(batch)
             callbacks.on_test_batch_end(step, _sorted(logs))
         logs = _floats(self.get_metrics_result())
         callbacks.on_test_end(_sorted(logs))
@@ -392,7 +420,7 @@ class Trainer:
         outputs = []
         for step, batch in enumerate(batches.batches()):
             callbacks.on_predict_batch_begin(step)
-            out = self.predict_step(batch)
+            out = self._predict_function(batch)
             outputs.append(tree.map_structure(np.asarray, out))
             callbacks.on_predict_batch_end(step, {"outputs": out})
         callbacks.on_predict_end()
@@ -432,7 +460,7 @@ class Trainer:
                 ).batches()
             )
         )
-        logs = _floats(self.test_step(batch))
+        logs = _floats(self._test_function(batch))
         return _result(logs, return_dict)
 
     def predict_on_batch(self, x):
