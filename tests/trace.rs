@@ -391,6 +391,9 @@ fn run_and_update_checks_its_arguments() {
     step.gradients = &[1, 9];
     assert!(plan.run_and_update(&[x.clone(), y.clone()], &step).is_err());
     step.gradients = &[1];
+    assert!(plan.run_and_update(&[x.clone(), y.clone()], &step).is_err());
+    step.gradients = &[1, 2];
+    step.decay = Some(&[true]);
     assert!(plan.run_and_update(&[x, y], &step).is_err());
 }
 

@@ -24,8 +24,8 @@ mod update;
 
 pub use plan::{Plan, Product};
 pub use recorder::{
-    abort, begin, finish, host_read, is_recording, kernel, kernels, opaque, product_kernel,
-    stateful_kernel, untraceable,
+    abort, begin, finish, host_read, is_recording, kernel, opaque, product_kernel, stateful_kernel,
+    untraceable,
 };
 pub(crate) use recorder::{untracked_storage, variable_read, variable_update};
 pub use update::OptimizerStep;

@@ -203,18 +203,7 @@ pub fn kernel<F>(inputs: &[&Tensor], run: F) -> Result<Tensor>
 where
     F: Fn(&[&Tensor]) -> Result<Tensor> + Send + Sync + 'static,
 {
-    if !listening() {
-        return run(inputs);
-    }
-    let y = opaque(|| run(inputs))?;
-    append_kernel(
-        inputs,
-        &[&y],
-        Box::new(move |xs| Ok(vec![run(xs)?])),
-        None,
-        false,
-    );
-    Ok(y)
+    run_kernel(inputs, run, None, false)
 }
 
 /// [`kernel`] for work that changes state each run (a random draw that
@@ -224,18 +213,7 @@ pub fn stateful_kernel<F>(inputs: &[&Tensor], run: F) -> Result<Tensor>
 where
     F: Fn(&[&Tensor]) -> Result<Tensor> + Send + Sync + 'static,
 {
-    if !listening() {
-        return run(inputs);
-    }
-    let y = opaque(|| run(inputs))?;
-    append_kernel(
-        inputs,
-        &[&y],
-        Box::new(move |xs| Ok(vec![run(xs)?])),
-        None,
-        true,
-    );
-    Ok(y)
+    run_kernel(inputs, run, None, true)
 }
 
 /// [`kernel`] for one matrix product `lhs @ rhs`, read with the layouts in
@@ -244,28 +222,25 @@ pub fn product_kernel<F>(lhs: &Tensor, rhs: &Tensor, product: Product, run: F) -
 where
     F: Fn(&[&Tensor]) -> Result<Tensor> + Send + Sync + 'static,
 {
-    let inputs = [lhs, rhs];
-    if !listening() {
-        return run(&inputs);
-    }
-    let y = opaque(|| run(&inputs))?;
-    let run: KernelFn = Box::new(move |xs| Ok(vec![run(xs)?]));
-    append_kernel(&inputs, &[&y], run, Some(product), false);
-    Ok(y)
+    run_kernel(&[lhs, rhs], run, Some(product), false)
 }
 
-/// [`kernel`] for device work with several outputs.
-pub fn kernels<F>(inputs: &[&Tensor], run: F) -> Result<Vec<Tensor>>
+fn run_kernel<F>(
+    inputs: &[&Tensor],
+    run: F,
+    product: Option<Product>,
+    stateful: bool,
+) -> Result<Tensor>
 where
-    F: Fn(&[&Tensor]) -> Result<Vec<Tensor>> + Send + Sync + 'static,
+    F: Fn(&[&Tensor]) -> Result<Tensor> + Send + Sync + 'static,
 {
     if !listening() {
         return run(inputs);
     }
-    let ys = opaque(|| run(inputs))?;
-    let refs: Vec<&Tensor> = ys.iter().collect();
-    append_kernel(inputs, &refs, Box::new(run), None, false);
-    Ok(ys)
+    let y = opaque(|| run(inputs))?;
+    let run: KernelFn = Box::new(move |xs| Ok(vec![run(xs)?]));
+    append_kernel(inputs, &[&y], run, product, stateful);
+    Ok(y)
 }
 
 fn append_kernel(

@@ -87,6 +87,12 @@ impl Plan {
                 update.slots.len()
             );
         }
+        if update.decay.is_some_and(|d| d.len() != n) {
+            bail!(
+                Value,
+                "compiled step: got weight-decay flags for other than {n} variables"
+            );
+        }
         let mut seen = vec![false; self.outputs.len()];
         for &o in update.gradients {
             if o >= seen.len() || std::mem::replace(&mut seen[o], true) {

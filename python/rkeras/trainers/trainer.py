@@ -206,20 +206,22 @@ class Trainer:
     def _test_body(self, data):
         return ([], self.test_step(data)), []
 
-    def _test_function(self, data):
-        """The step `evaluate` and validation run."""
-        if not self._runs_compiled("test_step"):
-            return self.test_step(data)
-        return self._compiled_test_body(data)[0][1]
-
     def _predict_body(self, data):
         return ([], self.predict_step(data)), []
 
+    def _test_function(self, data):
+        """The step `evaluate` and validation run."""
+        return self._inference(self.test_step, self._compiled_test_body, data)
+
     def _predict_function(self, data):
         """The step `predict` runs."""
-        if not self._runs_compiled("predict_step"):
-            return self.predict_step(data)
-        return self._compiled_predict_body(data)[0][1]
+        return self._inference(self.predict_step, self._compiled_predict_body, data)
+
+    def _inference(self, step, compiled, data):
+        """`step(data)`, replayed from its plan when the model runs compiled."""
+        if not self._runs_compiled(step.__name__):
+            return step(data)
+        return compiled(data)[0][1]
 
     def test_step(self, data):
         """Loss and metrics on a batch, without training."""
