@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::update::Fold;
+use super::update::{Fold, FoldSites};
 use super::UpdateKind;
 use crate::autograd::without_recording;
 use crate::{bail, DType, Device, Layout, MatmulDims, Result, Shape, Tensor, Variable};
@@ -118,6 +118,7 @@ pub struct Plan {
     pub(super) release: Vec<Vec<usize>>,
     pub(super) outputs: Vec<Operand>,
     pub(super) slots: usize,
+    pub(super) fold_sites: FoldSites,
 }
 
 impl Plan {

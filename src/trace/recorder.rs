@@ -6,6 +6,7 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use super::plan::{InputSpec, KernelFn, Operand, Plan, Product, Source, Step};
+use super::update::FoldSites;
 use super::UpdateKind;
 use crate::{bail, Result, Tensor, Variable};
 
@@ -175,6 +176,7 @@ impl Recording {
         }
         Plan {
             inputs: self.inputs,
+            fold_sites: FoldSites::find(&kept, &outputs),
             steps: kept,
             release,
             outputs,

@@ -4,9 +4,9 @@
 //! product's own pass), so those gradients are never written out and read
 //! back: on an MLP, that pass over the largest kernel was a fifth of a step.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use super::plan::{Plan, Step};
+use super::plan::{Operand, Plan, Step};
 use crate::cpu::{matmul_accumulate_f32, CpuStorage};
 use crate::optim::{self, Hyper, Kind};
 use crate::{bail, DType, Device, Result, Storage, Tensor, Variable};
@@ -102,8 +102,9 @@ impl Plan {
                 );
             }
         }
-        let folded = self.folded(update);
-        let mut outputs = self.replay(inputs, &self.folds(update))?;
+        let folds = self.folds(update);
+        let folded = folded_of(&folds, update);
+        let mut outputs = self.replay(inputs, &folds)?;
         let rest: Vec<usize> = (0..n).filter(|&v| !folded[v]).collect();
         let grads = rest
             .iter()
@@ -131,12 +132,7 @@ impl Plan {
     /// Which of `update`'s variables a replay updates inside their
     /// gradient products.
     pub fn folded(&self, update: &OptimizerStep<'_>) -> Vec<bool> {
-        let folds = self.folds(update);
-        update
-            .gradients
-            .iter()
-            .map(|&o| folds.values().any(|f| f.output == o))
-            .collect()
+        folded_of(&self.folds(update), update)
     }
 
     /// The gradient products an update can be folded into, by step.
@@ -164,46 +160,84 @@ impl Plan {
     /// The step whose product alone is output `o`, when adding it (scaled)
     /// to `variable` in place gives what updating after the step gives.
     fn foldable(&self, variable: &Variable, o: usize) -> Option<usize> {
-        let output = &self.outputs[o];
-        let slot = output.slot()?;
-        if output.view.is_some()
-            || self
-                .outputs
-                .iter()
-                .any(|x| x.slot() == Some(slot) && !std::ptr::eq(x, output))
-        {
+        let p = self.fold_sites.products[o]?;
+        // Eagerly the update comes after the whole step: nothing after the
+        // product may read or change the variable.
+        let sites = &self.fold_sites.variable_steps;
+        if sites.iter().any(|(i, v)| *i > p && v.ptr_eq(variable)) {
             return None;
         }
-        let p = self.steps.iter().position(|s| s.writes().contains(&slot))?;
         let Step::Kernel {
-            outputs,
             product: Some(product),
             ..
         } = &self.steps[p]
         else {
             return None;
         };
-        if outputs.len() != 1 || !product.dims.batch.is_empty() {
-            return None;
-        }
-        if self.steps.iter().any(|s| s.reads().contains(&slot)) {
-            return None;
-        }
-        // Eagerly the update comes after the whole step: nothing after the
-        // product may read or change the variable.
-        let touches = |s: &Step| match s {
-            Step::Read { variable: v, .. } | Step::Update { variable: v, .. } => v.ptr_eq(variable),
-            Step::Kernel { .. } => false,
-        };
-        if self.steps[p + 1..].iter().any(touches) {
-            return None;
-        }
         let current = variable.peek();
         let fits = current.device() == Device::Cpu
             && current.dtype() == DType::F32
             && current.dims() == [product.dims.m, product.dims.n];
         fits.then_some(p)
     }
+}
+
+/// Where a plan's gradients could take a folded update, found once when
+/// the plan is made (a replay only checks the variables).
+pub(super) struct FoldSites {
+    /// Per output: the step whose lone 2-D product it is, when no step
+    /// reads that product and no other output shares it.
+    products: Vec<Option<usize>>,
+    /// The steps that read or change a variable.
+    variable_steps: Vec<(usize, Variable)>,
+}
+
+impl FoldSites {
+    pub(super) fn find(steps: &[Step], outputs: &[Operand]) -> FoldSites {
+        let mut producer: HashMap<usize, usize> = HashMap::new();
+        let mut read: HashSet<usize> = HashSet::new();
+        let mut variable_steps = Vec::new();
+        for (i, step) in steps.iter().enumerate() {
+            read.extend(step.reads());
+            match step {
+                Step::Kernel {
+                    outputs,
+                    product: Some(product),
+                    ..
+                } if outputs.len() == 1 && product.dims.batch.is_empty() => {
+                    if let Some(slot) = outputs[0] {
+                        producer.insert(slot, i);
+                    }
+                }
+                Step::Read { variable, .. } | Step::Update { variable, .. } => {
+                    variable_steps.push((i, variable.clone()));
+                }
+                Step::Kernel { .. } => {}
+            }
+        }
+        let shared = |slot: usize| outputs.iter().filter(|o| o.slot() == Some(slot)).count() > 1;
+        let products = outputs
+            .iter()
+            .map(|o| match (o.slot(), &o.view) {
+                (Some(slot), None) if !read.contains(&slot) && !shared(slot) => {
+                    producer.get(&slot).copied()
+                }
+                _ => None,
+            })
+            .collect();
+        FoldSites {
+            products,
+            variable_steps,
+        }
+    }
+}
+
+fn folded_of(folds: &HashMap<usize, Fold<'_>>, update: &OptimizerStep<'_>) -> Vec<bool> {
+    update
+        .gradients
+        .iter()
+        .map(|&o| folds.values().any(|f| f.output == o))
+        .collect()
 }
 
 /// `w -= lr * g` and nothing else.
