@@ -5,8 +5,9 @@ runs eagerly, so layers are built and lazily created state exists. The
 second records the kernels while running eagerly; from the third on, the
 Rust plan replays them with no Python per op. As with `jax.jit`, Python
 side effects inside the step run only while recording, and Python values
-it reads are frozen then. A step the engine cannot replay (it reads tensor
-values on the host, draws random numbers, ...) stays eager for that
+it reads are frozen then; random draws take a fresh key from their seed
+generator on every replay. A step the engine cannot replay (it reads
+tensor values on the host, creates variables, ...) stays eager for that
 signature; `fallback_reasons` says why.
 """
 
@@ -17,6 +18,7 @@ _Tensor = _core.Tensor
 
 
 def _signature(structure):
+    """What a plan is recorded for: the structure, shapes and dtypes."""
     if isinstance(structure, (list, tuple)):
         return (type(structure), *(_signature(s) for s in structure))
     if isinstance(structure, dict):
