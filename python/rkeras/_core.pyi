@@ -89,8 +89,6 @@ class Tape:
 class Plan:
     """A recorded step, replayed for new inputs of the recorded shapes."""
 
-    @property
-    def num_outputs(self) -> int: ...
     def run(self, inputs: list[Tensor]) -> list[Tensor]: ...
     def run_and_update(
         self,

@@ -70,11 +70,6 @@ impl PyPlan {
     fn __len__(&self) -> usize {
         self.inner.len()
     }
-
-    #[getter]
-    fn num_outputs(&self) -> usize {
-        self.inner.num_outputs()
-    }
 }
 
 /// Starts recording the ops this thread runs; `inputs` are the tensors a

@@ -131,11 +131,6 @@ impl Plan {
         self.steps.is_empty()
     }
 
-    /// Number of outputs a replay returns.
-    pub fn num_outputs(&self) -> usize {
-        self.outputs.len()
-    }
-
     /// Runs the recorded kernels on `inputs` and returns the outputs.
     /// Tapes do not record a replay.
     pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>> {
